@@ -1,0 +1,136 @@
+"""Weight initializers: ``(shape, rng, dtype) -> array``.
+
+``fan_in`` is ``shape[0]`` and ``fan_out`` is ``shape[1]`` (a Dense kernel is stored
+``(n_in, n_out)``). The scales keep the variance of activations (Glorot: of
+activations and gradients) roughly constant from layer to layer:
+
+=================  ==================================  =========================
+name               distribution                        scale
+=================  ==================================  =========================
+glorot_uniform     U(-a, a)                            a = √(6 / (fan_in+fan_out))
+glorot_normal      N(0, σ²)                            σ = √(2 / (fan_in+fan_out))
+he_uniform         U(-a, a)                            a = √(6 / fan_in)
+he_normal          N(0, σ²)                            σ = √(2 / fan_in)
+lecun_uniform      U(-a, a)                            a = √(3 / fan_in)
+lecun_normal       N(0, σ²)                            σ = √(1 / fan_in)
+zeros              0
+=================  ==================================  =========================
+
+References
+----------
+Glorot & Bengio (2010), "Understanding the difficulty of training deep feedforward
+neural networks". He et al. (2015), "Delving deep into rectifiers". LeCun et al.
+(1998), "Efficient BackProp".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from ._registry import lookup
+
+Initializer = Callable[[tuple, np.random.Generator, np.dtype], np.ndarray]
+
+
+def _fans(shape: tuple) -> tuple[int, int]:
+    fan_in = shape[0]
+    fan_out = shape[1] if len(shape) > 1 else shape[0]
+    return fan_in, fan_out
+
+
+def _uniform(limit: float, shape, rng, dtype) -> np.ndarray:
+    return rng.uniform(-limit, limit, size=shape).astype(dtype, copy=False)
+
+
+def _normal(std: float, shape, rng, dtype) -> np.ndarray:
+    return (std * rng.standard_normal(size=shape)).astype(dtype, copy=False)
+
+
+def glorot_uniform(shape, rng, dtype=np.float64) -> np.ndarray:
+    """Glorot (Xavier) uniform: U(-a, a) with a = √(6 / (fan_in + fan_out))."""
+    fan_in, fan_out = _fans(shape)
+    return _uniform(math.sqrt(6.0 / (fan_in + fan_out)), shape, rng, dtype)
+
+
+def glorot_normal(shape, rng, dtype=np.float64) -> np.ndarray:
+    """Glorot (Xavier) normal: N(0, σ²) with σ = √(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = _fans(shape)
+    return _normal(math.sqrt(2.0 / (fan_in + fan_out)), shape, rng, dtype)
+
+
+def he_uniform(shape, rng, dtype=np.float64) -> np.ndarray:
+    """He (Kaiming) uniform: U(-a, a) with a = √(6 / fan_in)."""
+    fan_in, _ = _fans(shape)
+    return _uniform(math.sqrt(6.0 / fan_in), shape, rng, dtype)
+
+
+def he_normal(shape, rng, dtype=np.float64) -> np.ndarray:
+    """He (Kaiming) normal: N(0, σ²) with σ = √(2 / fan_in)."""
+    fan_in, _ = _fans(shape)
+    return _normal(math.sqrt(2.0 / fan_in), shape, rng, dtype)
+
+
+def lecun_uniform(shape, rng, dtype=np.float64) -> np.ndarray:
+    """LeCun uniform: U(-a, a) with a = √(3 / fan_in)."""
+    fan_in, _ = _fans(shape)
+    return _uniform(math.sqrt(3.0 / fan_in), shape, rng, dtype)
+
+
+def lecun_normal(shape, rng, dtype=np.float64) -> np.ndarray:
+    """LeCun normal: N(0, σ²) with σ = √(1 / fan_in)."""
+    fan_in, _ = _fans(shape)
+    return _normal(math.sqrt(1.0 / fan_in), shape, rng, dtype)
+
+
+def zeros(shape, rng=None, dtype=np.float64) -> np.ndarray:
+    """All zeros (for biases; a zero kernel cannot break the symmetry between units)."""
+    return np.zeros(shape, dtype=dtype)
+
+
+INITIALIZERS: dict[str, Initializer] = {
+    "glorot_uniform": glorot_uniform,
+    "glorot_normal": glorot_normal,
+    "xavier_uniform": glorot_uniform,
+    "xavier_normal": glorot_normal,
+    "he_uniform": he_uniform,
+    "he_normal": he_normal,
+    "kaiming_uniform": he_uniform,
+    "kaiming_normal": he_normal,
+    "lecun_uniform": lecun_uniform,
+    "lecun_normal": lecun_normal,
+    "zeros": zeros,
+}
+
+
+def get(name: str, *, rectifier: bool = False) -> Initializer:
+    """Return the initializer called ``name``.
+
+    Parameters
+    ----------
+    name : str
+        One of the keys of ``INITIALIZERS``, or ``"auto"``: He uniform when the
+        layer feeds a rectifier (``rectifier=True``: the ReLU family), Glorot
+        uniform otherwise.
+    rectifier : bool, default=False
+        Only read for ``"auto"``.
+
+    Returns
+    -------
+    callable
+        ``(shape, rng, dtype) -> ndarray``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn import initializers
+    >>> he_normal = initializers.get("he_normal")
+    >>> W = he_normal((784, 512), np.random.default_rng(0), np.float32)
+    >>> W.dtype, W.shape
+    (dtype('float32'), (784, 512))
+    """
+    if name == "auto":
+        return he_uniform if rectifier else glorot_uniform
+    return lookup("initializer", name, {**INITIALIZERS, "auto": None})

@@ -1,0 +1,359 @@
+"""The Layer contract and the layers with parameters or state.
+
+Every layer follows one contract, so that :class:`~skdeep.nn.Sequential` and the
+optimizers never need to know which layer they talk to:
+
+``build(n_in, rng, dtype) -> n_out``
+    Create parameters (from ``rng``, never the global NumPy state) in ``dtype``.
+``forward(X, training) -> Y``
+    Compute the output and cache what ``backward`` needs. ``training`` selects
+    batch statistics (batch norm) and random masks (dropout).
+``backward(dY, input_grad=True) -> dX``
+    Given ∂L/∂Y, fill ``grads`` with ∂L/∂θ (same order as ``params``) and return
+    ∂L/∂X. With ``input_grad=False`` the layer may skip ∂L/∂X (the first layer
+    of a network has nobody to pass it to) and returns ``None``.
+``params``, ``grads``, ``state``
+    Lists of arrays. ``params[i]`` is updated in place by the optimizer using
+    ``grads[i]``; ``state`` (running statistics) is saved and restored with the
+    parameters but never touched by an optimizer.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from . import initializers
+
+
+class Layer:
+    """Base class of every layer: no parameters, identity forward and backward."""
+
+    def __init__(self) -> None:
+        self.params: list[np.ndarray] = []
+        self.grads: list[np.ndarray] = []
+        self.state: list[np.ndarray] = []
+
+    def build(self, n_in: int, rng: np.random.Generator, dtype=np.float64) -> int:
+        """Create parameters for ``n_in`` input features; return ``n_out``."""
+        return n_in
+
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        """Return the layer's output for the batch ``X`` (n_samples, n_in)."""
+        return X
+
+    def backward(self, dY: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """Fill ``grads`` from ∂L/∂Y and return ∂L/∂X (``None`` if not asked for)."""
+        return dY if input_grad else None
+
+    def penalty(self) -> float:
+        """Regularization term this layer adds to the objective."""
+        return 0.0
+
+    def apply_constraints(self) -> None:
+        """Project parameters back onto their constraint set (after each step)."""
+
+    def __repr__(self) -> str:
+        names = list(inspect.signature(type(self).__init__).parameters)[1:]
+        args = ", ".join(f"{n}={getattr(self, n)!r}" for n in names if hasattr(self, n))
+        return f"{type(self).__name__}({args})"
+
+
+class Dense(Layer):
+    """Fully connected layer: ``Y = X W + b``.
+
+    Parameters
+    ----------
+    n_out : int
+        Number of output units.
+    init : str, default="auto"
+        Kernel initializer (see :mod:`skdeep.nn.initializers`). ``"auto"`` uses He
+        initialization when the layer feeds a rectifier (set by
+        :class:`~skdeep.nn.Sequential`), Glorot otherwise. Biases start at zero.
+    l1, l2 : float, default=0
+        Penalties ``l1·‖W‖₁ + ½·l2·‖W‖²`` added to the objective (biases are not
+        penalised). Their gradients ``l1·sign(W) + l2·W`` are added in ``backward``.
+    max_norm : float or None, default=None
+        After each optimizer step, rescale every unit's incoming weight vector
+        (a column of ``W``) whose Euclidean norm exceeds ``max_norm``.
+
+    Notes
+    -----
+    With ``Z = X W + b`` and upstream gradient ``dZ = ∂L/∂Z``:
+    ``∂L/∂W = Xᵀ dZ``, ``∂L/∂b = Σᵢ dZᵢ``, ``∂L/∂X = dZ Wᵀ``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep import nn
+    >>> layer = nn.Dense(3)
+    >>> layer.build(4, np.random.default_rng(0), np.float64)
+    3
+    >>> layer.forward(np.ones((2, 4))).shape
+    (2, 3)
+    """
+
+    def __init__(
+        self,
+        n_out: int,
+        *,
+        init: str = "auto",
+        l1: float = 0.0,
+        l2: float = 0.0,
+        max_norm: float | None = None,
+    ) -> None:
+        super().__init__()
+        if int(n_out) != n_out or n_out < 1:
+            raise ValueError(f"Dense needs a positive integer n_out, got {n_out!r}.")
+        if l1 < 0 or l2 < 0:
+            raise ValueError(f"l1 and l2 must be >= 0, got l1={l1!r}, l2={l2!r}.")
+        if max_norm is not None and not max_norm > 0:
+            raise ValueError(f"max_norm must be None or > 0, got {max_norm!r}.")
+        initializers.get(init)  # fail now on an unknown name, not at build time
+        self.n_out = int(n_out)
+        self.init = init
+        self.l1 = l1
+        self.l2 = l2
+        self.max_norm = max_norm
+        # Set by Sequential: whether the next activation is a rectifier ("auto" init).
+        self.feeds_rectifier = False
+
+    def build(self, n_in, rng, dtype=np.float64):
+        init = initializers.get(self.init, rectifier=self.feeds_rectifier)
+        self.W = init((n_in, self.n_out), rng, dtype)
+        self.b = np.zeros(self.n_out, dtype=dtype)
+        self.dW = np.zeros_like(self.W)
+        self.db = np.zeros_like(self.b)
+        self.params = [self.W, self.b]
+        self.grads = [self.dW, self.db]
+        return self.n_out
+
+    def forward(self, X, training=False):
+        self._X = X
+        Y = X @ self.W
+        Y += self.b
+        return Y
+
+    def backward(self, dY, input_grad=True):
+        np.matmul(self._X.T, dY, out=self.dW)
+        np.sum(dY, axis=0, out=self.db)
+        if self.l2:
+            self.dW += self.l2 * self.W
+        if self.l1:
+            self.dW += self.l1 * np.sign(self.W)
+        return dY @ self.W.T if input_grad else None
+
+    def penalty(self):
+        value = 0.0
+        if self.l2:
+            value += 0.5 * self.l2 * float(np.vdot(self.W, self.W))
+        if self.l1:
+            value += self.l1 * float(np.abs(self.W).sum())
+        return value
+
+    def apply_constraints(self):
+        if self.max_norm is None:
+            return
+        norms = np.sqrt(np.einsum("ij,ij->j", self.W, self.W))
+        too_long = norms > self.max_norm
+        if too_long.any():
+            self.W[:, too_long] *= self.max_norm / norms[too_long]
+
+
+class Dropout(Layer):
+    """Inverted dropout: zero each unit with probability ``rate`` while training.
+
+    Kept units are scaled by ``1 / (1 - rate)`` during training so that the
+    expected activation is unchanged and nothing needs rescaling at prediction
+    time, where the layer is the identity.
+
+    Parameters
+    ----------
+    rate : float in [0, 1)
+        Probability of dropping a unit.
+
+    Notes
+    -----
+    Forward: ``Y = X ⊙ M / (1 - rate)`` with ``Mᵢⱼ ~ Bernoulli(1 - rate)``;
+    backward: ``dX = dY ⊙ M / (1 - rate)``. The mask is drawn from the generator
+    given to ``build``, so a seeded network drops the same units every run.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep import nn
+    >>> layer = nn.Dropout(0.5)
+    >>> layer.build(4, np.random.default_rng(0), np.float64)
+    4
+    >>> Y = layer.forward(np.ones((1000, 4)), training=True)
+    >>> np.unique(Y)
+    array([0., 2.])
+    >>> layer.forward(np.ones((2, 4)), training=False)
+    array([[1., 1., 1., 1.],
+           [1., 1., 1., 1.]])
+    """
+
+    def __init__(self, rate: float = 0.5) -> None:
+        super().__init__()
+        if not 0.0 <= rate < 1.0:
+            raise ValueError(f"Dropout rate must be in [0, 1), got {rate!r}.")
+        self.rate = rate
+
+    def build(self, n_in, rng, dtype=np.float64):
+        self.rng = rng
+        return n_in
+
+    def forward(self, X, training=False):
+        if not training or self.rate == 0.0:
+            self._mask = None
+            return X
+        # Generator.random only produces float32/float64; anything else runs in float64.
+        draw_dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        keep = self.rng.random(X.shape, dtype=draw_dtype) >= self.rate
+        self._mask = keep.astype(X.dtype) * (1.0 / (1.0 - self.rate))
+        return X * self._mask
+
+    def backward(self, dY, input_grad=True):
+        if not input_grad:
+            return None
+        return dY if self._mask is None else dY * self._mask
+
+
+class _Normalization(Layer):
+    """What batch and layer norm share: ``y = γ ⊙ x̂ + β`` with γ, β learned per feature.
+
+    Subclasses compute ``x̂`` and call :meth:`_scale_and_shift`; their backward
+    starts with :meth:`_affine_gradients`, which fills ∂L/∂γ = Σ dY ⊙ x̂ and
+    ∂L/∂β = Σ dY (sums over the batch).
+    """
+
+    def build(self, n_in, rng, dtype=np.float64):
+        self.gamma = np.ones(n_in, dtype=dtype)
+        self.beta = np.zeros(n_in, dtype=dtype)
+        self.params = [self.gamma, self.beta]
+        self.grads = [np.zeros_like(self.gamma), np.zeros_like(self.beta)]
+        return n_in
+
+    def _scale_and_shift(self, X_hat):
+        self._X_hat = X_hat
+        return X_hat * self.gamma + self.beta
+
+    def _affine_gradients(self, dY):
+        dgamma, dbeta = self.grads
+        np.einsum("ij,ij->j", dY, self._X_hat, out=dgamma)
+        np.sum(dY, axis=0, out=dbeta)
+        return dgamma, dbeta
+
+
+class BatchNorm(_Normalization):
+    """Batch normalization over the samples of a batch, per feature.
+
+    Parameters
+    ----------
+    momentum : float, default=0.9
+        Weight of the old value in the running averages:
+        ``running ← momentum·running + (1 − momentum)·batch``.
+    epsilon : float, default=1e-5
+        Added to the variance before the square root.
+
+    Notes
+    -----
+    Training: ``x̂ = (x − μ_B) / √(σ²_B + ε)`` and ``y = γ ⊙ x̂ + β`` with the batch
+    mean and (biased) variance. Prediction uses the running averages instead, so
+    a prediction does not depend on the other rows predicted with it.
+
+    Backward (training mode), with N rows:
+    ``∂L/∂β = Σ dY``, ``∂L/∂γ = Σ dY ⊙ x̂`` and
+    ``∂L/∂x = γ / (N √(σ²_B + ε)) ⊙ (N·dY − ∂L/∂β − x̂ ⊙ ∂L/∂γ)``.
+
+    References
+    ----------
+    Ioffe & Szegedy (2015), "Batch Normalization: Accelerating Deep Network
+    Training by Reducing Internal Covariate Shift".
+    """
+
+    def __init__(self, momentum: float = 0.9, epsilon: float = 1e-5) -> None:
+        super().__init__()
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"BatchNorm momentum must be in [0, 1), got {momentum!r}.")
+        if not epsilon > 0:
+            raise ValueError(f"BatchNorm epsilon must be > 0, got {epsilon!r}.")
+        self.momentum = momentum
+        self.epsilon = epsilon
+
+    def build(self, n_in, rng, dtype=np.float64):
+        self.running_mean = np.zeros(n_in, dtype=dtype)
+        self.running_var = np.ones(n_in, dtype=dtype)
+        self.state = [self.running_mean, self.running_var]
+        return super().build(n_in, rng, dtype)
+
+    def forward(self, X, training=False):
+        self._training = training
+        if training:
+            mean = X.mean(axis=0)
+            var = X.var(axis=0)
+            self.running_mean *= self.momentum
+            self.running_mean += (1.0 - self.momentum) * mean
+            self.running_var *= self.momentum
+            self.running_var += (1.0 - self.momentum) * var
+        else:
+            mean, var = self.running_mean, self.running_var
+        self._inv_std = 1.0 / np.sqrt(var + self.epsilon)
+        return self._scale_and_shift((X - mean) * self._inv_std)
+
+    def backward(self, dY, input_grad=True):
+        dgamma, dbeta = self._affine_gradients(dY)
+        if not input_grad:
+            return None
+        if not self._training:  # running statistics are constants
+            return dY * (self.gamma * self._inv_std)
+        n = dY.shape[0]
+        return (self.gamma * self._inv_std / n) * (
+            n * dY - dbeta - self._X_hat * dgamma
+        )
+
+
+class LayerNorm(_Normalization):
+    """Layer normalization: each sample normalised over its own features.
+
+    Parameters
+    ----------
+    epsilon : float, default=1e-5
+        Added to the variance before the square root.
+
+    Notes
+    -----
+    ``x̂ = (x − μ) / √(σ² + ε)`` with the mean and variance of the row's D
+    features, then ``y = γ ⊙ x̂ + β``. It behaves the same in training and
+    prediction. Backward, per row:
+    ``∂L/∂x = 1 / (D √(σ² + ε)) ⊙ (D·g − Σ g − x̂ Σ g ⊙ x̂)`` with ``g = γ ⊙ dY``.
+
+    References
+    ----------
+    Ba, Kiros & Hinton (2016), "Layer Normalization".
+    """
+
+    def __init__(self, epsilon: float = 1e-5) -> None:
+        super().__init__()
+        if not epsilon > 0:
+            raise ValueError(f"LayerNorm epsilon must be > 0, got {epsilon!r}.")
+        self.epsilon = epsilon
+
+    def forward(self, X, training=False):
+        mean = X.mean(axis=1, keepdims=True)
+        var = X.var(axis=1, keepdims=True)
+        self._inv_std = 1.0 / np.sqrt(var + self.epsilon)
+        return self._scale_and_shift((X - mean) * self._inv_std)
+
+    def backward(self, dY, input_grad=True):
+        self._affine_gradients(dY)
+        if not input_grad:
+            return None
+        g = dY * self.gamma
+        d = g.shape[1]
+        return (self._inv_std / d) * (
+            d * g
+            - g.sum(axis=1, keepdims=True)
+            - self._X_hat * np.einsum("ij,ij->i", g, self._X_hat)[:, None]
+        )

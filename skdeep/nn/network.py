@@ -1,0 +1,95 @@
+"""Sequential: a stack of layers that is itself a layer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import Activation
+from .layers import Dense, Layer
+
+
+class Sequential(Layer):
+    """Layers applied one after the other.
+
+    ``params``, ``grads`` and ``state`` are the concatenation of the layers'
+    lists, in layer order, which is all an optimizer needs to know.
+
+    Parameters
+    ----------
+    layers : list of Layer
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep import nn
+    >>> net = nn.Sequential([nn.Dense(8), nn.Activation("relu"), nn.Dense(3)])
+    >>> net.build(4, np.random.default_rng(0), np.float32)
+    3
+    >>> Z = net.forward(np.ones((5, 4), dtype=np.float32), training=True)
+    >>> dX = net.backward(np.ones_like(Z))
+    >>> Z.dtype, dX.shape, [g.shape for g in net.grads]
+    (dtype('float32'), (5, 4), [(4, 8), (8,), (8, 3), (3,)])
+    """
+
+    def __init__(self, layers: list[Layer]) -> None:
+        super().__init__()
+        for layer in layers:
+            if not isinstance(layer, Layer):
+                raise TypeError(f"Sequential takes Layer objects, got {layer!r}.")
+        self.layers = list(layers)
+
+    def build(self, n_in, rng, dtype=np.float64):
+        self._mark_dense_feeding_rectifiers()
+        self.n_in = int(n_in)
+        self.dtype = np.dtype(dtype)
+        n = self.n_in
+        for layer in self.layers:
+            n = layer.build(n, rng, self.dtype)
+        self.params = [p for layer in self.layers for p in layer.params]
+        self.grads = [g for layer in self.layers for g in layer.grads]
+        self.state = [s for layer in self.layers for s in layer.state]
+        return n
+
+    def _mark_dense_feeding_rectifiers(self) -> None:
+        # For init="auto", a Dense layer needs to know which activation reads its
+        # output; normalization and dropout in between do not change the answer.
+        upcoming_rectifier = False
+        for layer in reversed(self.layers):
+            if isinstance(layer, Activation):
+                upcoming_rectifier = layer.rectifier
+            elif isinstance(layer, Dense):
+                layer.feeds_rectifier = upcoming_rectifier
+                upcoming_rectifier = False
+
+    def forward(self, X, training=False):
+        for layer in self.layers:
+            X = layer.forward(X, training)
+        return X
+
+    def backward(self, dY, input_grad=True):
+        for i in range(len(self.layers) - 1, -1, -1):
+            dY = self.layers[i].backward(dY, input_grad=input_grad or i > 0)
+        return dY
+
+    def penalty(self):
+        return sum(layer.penalty() for layer in self.layers)
+
+    def apply_constraints(self):
+        for layer in self.layers:
+            layer.apply_constraints()
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of all parameters and state (running statistics), in order."""
+        return [a.copy() for a in (*self.params, *self.state)]
+
+    def set_weights(self, weights: list[np.ndarray]) -> None:
+        """Copy ``weights`` (from :meth:`get_weights`) back, in place."""
+        targets = (*self.params, *self.state)
+        if len(weights) != len(targets):
+            raise ValueError(f"Expected {len(targets)} arrays, got {len(weights)}.")
+        for target, source in zip(targets, weights, strict=True):
+            np.copyto(target, source)
+
+    def __repr__(self):
+        inner = ",\n".join(f"    {layer!r}" for layer in self.layers)
+        return f"Sequential([\n{inner},\n])" if self.layers else "Sequential([])"

@@ -1,0 +1,305 @@
+"""First-order optimizers: update parameters in place from their gradients.
+
+An optimizer is configured in ``__init__`` and keeps its state (velocities,
+moment estimates) per parameter *position*, so ``step(params, grads)`` must
+always be called with the same list of arrays, in the same order; ``reset()``
+forgets the state. ``learning_rate`` is a float or a schedule (any callable
+``step -> rate``, see :mod:`skdeep.nn.schedules`) evaluated at the number of
+updates made so far. Stopping decisions belong to the training loop, not here.
+
+With gradient g and learning rate η, for each parameter θ:
+
+SGD
+    v ← μv − ηg;  θ ← θ + v  (plain SGD when μ = 0).
+    Nesterov: θ ← θ + μv − ηg with the updated v (Sutskever et al., 2013).
+AdaGrad
+    r ← r + g⊙g;  θ ← θ − ηg / (√r + ε)  (Duchi et al., 2011).
+RMSProp
+    r ← ρr + (1 − ρ)g⊙g;  s = ηg / (√r + ε);
+    θ ← θ − s, or with momentum v ← μv − s, θ ← θ + v (Hinton, 2012).
+Adam
+    m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g⊙g;
+    m̂ = m / (1 − β₁ᵗ);  v̂ = v / (1 − β₂ᵗ);  θ ← θ − η m̂ / (√v̂ + ε)
+    (Kingma & Ba, 2015). AMSGrad uses the running maximum of v in place of v
+    (Reddi et al., 2018).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from ._registry import lookup
+
+LearningRate = float | Callable[[int], float]
+
+
+class Optimizer:
+    """Base class: handles the learning rate, the step count and per-slot state.
+
+    Subclasses define ``slots`` (names of the state arrays each parameter gets,
+    created as zeros of its shape and dtype) and ``update(param, grad, state,
+    lr, scratch)``, which changes ``param`` in place.
+    """
+
+    slots: tuple[str, ...] = ()
+
+    def __init__(self, learning_rate: LearningRate = 0.01) -> None:
+        if not callable(learning_rate) and not learning_rate > 0:
+            raise ValueError(
+                f"learning_rate must be > 0 or a schedule, got {learning_rate!r}."
+            )
+        self.learning_rate = learning_rate
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget all state: the next step is the first one."""
+        self.iterations = 0
+        self._state: list[dict[str, np.ndarray]] | None = None
+
+    def current_learning_rate(self) -> float:
+        """Learning rate the next ``step`` will use."""
+        lr = self.learning_rate
+        return float(lr(self.iterations)) if callable(lr) else float(lr)
+
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        """Update every ``params[i]`` in place from ``grads[i]``."""
+        if self._state is None:
+            self._state = [
+                {name: np.zeros_like(p) for name in (*self.slots, "scratch")}
+                for p in params
+            ]
+        if len(params) != len(self._state) or len(grads) != len(params):
+            raise ValueError(
+                f"{type(self).__name__}.step got {len(params)} parameters and "
+                f"{len(grads)} gradients but holds state for {len(self._state)}; "
+                "call reset() before optimizing a different network."
+            )
+        lr = self.current_learning_rate()
+        self.iterations += 1
+        for param, grad, state in zip(params, grads, self._state, strict=True):
+            self.update(param, grad, state, lr)
+
+    def update(self, param, grad, state, lr) -> None:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        args = ", ".join(
+            f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_")
+        )
+        return f"{type(self).__name__}({args})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional (Nesterov) momentum.
+
+    Parameters
+    ----------
+    learning_rate : float or callable, default=0.01
+    momentum : float in [0, 1), default=0
+    nesterov : bool, default=False
+        Needs ``momentum > 0``.
+    """
+
+    slots = ("velocity",)
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False):
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}.")
+        if nesterov and momentum == 0:
+            raise ValueError("nesterov=True needs momentum > 0.")
+        self.momentum = momentum
+        self.nesterov = nesterov
+        super().__init__(learning_rate)
+
+    def update(self, param, grad, state, lr):
+        step = np.multiply(grad, lr, out=state["scratch"])  # ηg
+        if not self.momentum:
+            param -= step
+            return
+        velocity = state["velocity"]
+        velocity *= self.momentum
+        velocity -= step  # v ← μv − ηg
+        if self.nesterov:
+            param -= step
+            step = np.multiply(velocity, self.momentum, out=step)
+            param += step  # θ ← θ + μv − ηg
+        else:
+            param += velocity
+
+
+class AdaGrad(Optimizer):
+    """AdaGrad: per-coordinate rates shrinking with the sum of squared gradients.
+
+    Parameters
+    ----------
+    learning_rate : float or callable, default=0.01
+    epsilon : float, default=1e-8
+    """
+
+    slots = ("accumulator",)
+
+    def __init__(self, learning_rate=0.01, epsilon=1e-8):
+        self.epsilon = _positive_epsilon(epsilon)
+        super().__init__(learning_rate)
+
+    def update(self, param, grad, state, lr):
+        acc, tmp = state["accumulator"], state["scratch"]
+        np.multiply(grad, grad, out=tmp)
+        acc += tmp  # r ← r + g⊙g
+        np.sqrt(acc, out=tmp)
+        tmp += self.epsilon
+        np.divide(grad, tmp, out=tmp)
+        tmp *= lr
+        param -= tmp
+
+
+class RMSProp(Optimizer):
+    """RMSProp, optionally with momentum.
+
+    Parameters
+    ----------
+    learning_rate : float or callable, default=0.001
+    rho : float in [0, 1), default=0.9
+        Decay of the running average of squared gradients.
+    momentum : float in [0, 1), default=0
+    epsilon : float, default=1e-8
+    """
+
+    slots = ("mean_square", "velocity")
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-8):
+        if not 0.0 <= rho < 1.0:
+            raise ValueError(f"rho must be in [0, 1), got {rho!r}.")
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}.")
+        self.rho = rho
+        self.momentum = momentum
+        self.epsilon = _positive_epsilon(epsilon)
+        super().__init__(learning_rate)
+
+    def update(self, param, grad, state, lr):
+        ms, tmp = state["mean_square"], state["scratch"]
+        np.multiply(grad, grad, out=tmp)
+        tmp *= 1.0 - self.rho
+        ms *= self.rho
+        ms += tmp  # r ← ρr + (1 − ρ)g⊙g
+        np.sqrt(ms, out=tmp)
+        tmp += self.epsilon
+        np.divide(grad, tmp, out=tmp)
+        tmp *= lr  # s = ηg / (√r + ε)
+        if not self.momentum:
+            param -= tmp
+            return
+        velocity = state["velocity"]
+        velocity *= self.momentum
+        velocity -= tmp
+        param += velocity
+
+
+class Adam(Optimizer):
+    """Adam with bias correction, optionally AMSGrad.
+
+    Parameters
+    ----------
+    learning_rate : float or callable, default=0.001
+    beta_1, beta_2 : float in [0, 1), default=0.9, 0.999
+        Decay rates of the first and second moment estimates.
+    epsilon : float, default=1e-8
+    amsgrad : bool, default=False
+        Divide by the running maximum of the second moment (Reddi et al., 2018).
+    bias_correction : bool, default=True
+        Divide the moments by (1 − βᵗ). Switch off only to see why it exists: both
+        moments start biased towards 0, and with the default betas the first step
+        is then (1 − β₁)/√(1 − β₂) ≈ 3.2 times too large.
+    """
+
+    slots = ("m", "v", "v_max")
+
+    def __init__(
+        self,
+        learning_rate=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        amsgrad=False,
+        bias_correction=True,
+    ):
+        for name, beta in (("beta_1", beta_1), ("beta_2", beta_2)):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"{name} must be in [0, 1), got {beta!r}.")
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = _positive_epsilon(epsilon)
+        self.amsgrad = amsgrad
+        self.bias_correction = bias_correction
+        if not amsgrad:
+            self.slots = ("m", "v")
+        super().__init__(learning_rate)
+
+    def update(self, param, grad, state, lr):
+        m, v, tmp = state["m"], state["v"], state["scratch"]
+        t = self.iterations  # already counts this step: t = 1 on the first update
+        np.multiply(grad, 1.0 - self.beta_1, out=tmp)
+        m *= self.beta_1
+        m += tmp  # m ← β₁m + (1 − β₁)g
+        np.multiply(grad, grad, out=tmp)
+        tmp *= 1.0 - self.beta_2
+        v *= self.beta_2
+        v += tmp  # v ← β₂v + (1 − β₂)g⊙g
+        if self.amsgrad:
+            v = np.maximum(state["v_max"], v, out=state["v_max"])
+        if self.bias_correction:
+            correction_1 = 1.0 - self.beta_1**t
+            correction_2 = 1.0 - self.beta_2**t
+        else:
+            correction_1 = correction_2 = 1.0
+        np.sqrt(v, out=tmp)
+        tmp *= 1.0 / math.sqrt(correction_2)  # √v̂
+        tmp += self.epsilon
+        np.divide(m, tmp, out=tmp)
+        tmp *= lr / correction_1  # η m̂ / (√v̂ + ε)
+        param -= tmp
+
+
+def _positive_epsilon(epsilon):
+    if not epsilon > 0:
+        raise ValueError(f"epsilon must be > 0, got {epsilon!r}.")
+    return epsilon
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    "sgd": SGD,
+    "adagrad": AdaGrad,
+    "rmsprop": RMSProp,
+    "adam": Adam,
+}
+
+
+def get(name: str, learning_rate: LearningRate = None, **kwargs) -> Optimizer:
+    """Return a new optimizer called ``name``.
+
+    Parameters
+    ----------
+    name : str
+        One of ``"sgd"``, ``"adagrad"``, ``"rmsprop"``, ``"adam"``.
+    learning_rate : float or callable, optional
+        The optimizer's default when omitted.
+    **kwargs
+        The optimizer's other options (``momentum``, ``beta_1``, ...).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn import optimizers
+    >>> w, g = np.array([1.0]), np.array([0.5])
+    >>> optimizers.get("sgd", learning_rate=0.1).step([w], [g])
+    >>> w
+    array([0.95])
+    """
+    cls = lookup("optimizer", name, OPTIMIZERS)
+    if learning_rate is not None:
+        kwargs["learning_rate"] = learning_rate
+    return cls(**kwargs)

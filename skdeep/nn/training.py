@@ -1,0 +1,318 @@
+"""The minibatch training loop, lifted out of the estimators.
+
+One epoch is: shuffle → for each minibatch: forward → loss → backward
+(regularization gradients are added by the layers) → optimizer step →
+constraints; then evaluate on the validation data, record the history and
+decide whether to stop. Each of those is a small function here, so the loop in
+:func:`train` reads like the list above.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .layers import Layer
+from .losses import Loss
+from .optimizers import Optimizer
+
+
+class TrainingDivergedError(FloatingPointError):
+    """The loss or the parameters became infinite or NaN during training."""
+
+
+@dataclass
+class History:
+    """What happened during training.
+
+    Attributes
+    ----------
+    epochs : dict of str to list of float
+        One entry per epoch under ``"loss"`` (mean minibatch objective, penalty
+        included), ``"learning_rate"`` (at the epoch's first step), ``"time"``
+        (seconds) and, with validation data, ``"val_loss"`` and ``"val_score"``.
+    best_epoch : int or None
+        Index of the best epoch by the monitored quantity.
+    best_loss, best_score : float
+        Lowest training loss seen; best validation score seen (``-inf`` when
+        there is no validation data).
+    no_improvement_count : int
+        Consecutive epochs without an improvement larger than ``tol``.
+    stopped : bool
+        Whether training stopped before the epoch budget: the monitored quantity
+        stalled, or a callback asked to stop.
+    n_steps, n_samples_seen : int
+        Optimizer updates made and training rows processed (over all epochs).
+    """
+
+    epochs: dict[str, list[float]] = field(
+        default_factory=lambda: {"loss": [], "learning_rate": [], "time": []}
+    )
+    best_epoch: int | None = None
+    best_loss: float = math.inf
+    best_score: float = -math.inf
+    no_improvement_count: int = 0
+    stopped: bool = False
+    n_steps: int = 0
+    n_samples_seen: int = 0
+
+    @property
+    def n_epochs(self) -> int:
+        return len(self.epochs["loss"])
+
+
+def train(
+    network: Layer,
+    loss: Loss,
+    optimizer: Optimizer,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    rng: np.random.Generator,
+    epochs: int = 200,
+    batch_size: int = 32,
+    sample_weight: np.ndarray | None = None,
+    shuffle: bool = True,
+    validation_data: tuple | None = None,
+    validation_score: Callable[[np.ndarray, np.ndarray], float] | None = None,
+    early_stopping: bool = False,
+    n_iter_no_change: int = 10,
+    tol: float | None = 1e-4,
+    callbacks: tuple[Callable[[History], bool | None], ...] = (),
+    history: History | None = None,
+) -> History:
+    """Train a built network on ``(X, y)`` with minibatches.
+
+    Parameters
+    ----------
+    network : Layer
+        A built layer (usually :class:`~skdeep.nn.Sequential`) producing raw scores.
+    loss : Loss
+        Loss on raw scores, see :mod:`skdeep.nn.losses`.
+    optimizer : Optimizer
+        Updates ``network.params`` in place, see :mod:`skdeep.nn.optimizers`.
+    X : ndarray of shape (n_samples, n_features)
+        Converted to the network's dtype once, before the first epoch.
+    y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        Targets in the loss's encoding (one-hot for the softmax cross-entropy).
+    rng : numpy.random.Generator
+        The only source of randomness (shuffling; dropout draws from the
+        generator given to ``build``).
+    epochs : int, default=200
+        Maximum number of passes over the data.
+    batch_size : int, default=32
+        Rows per minibatch (clipped to ``n_samples``).
+    sample_weight : ndarray of shape (n_samples,), optional
+        Each minibatch loss is the weighted mean over its rows.
+    shuffle : bool, default=True
+        Visit the rows in a new random order every epoch.
+    validation_data : tuple ``(X_val, y_val[, sample_weight_val])``, optional
+        Evaluated after every epoch (in prediction mode).
+    validation_score : callable ``(y_val, loss.link(z_val)) -> float``, optional
+        Higher is better. Without it the score is ``-val_loss``.
+    early_stopping : bool, default=False
+        Monitor the validation score, stop when it stalls and restore the
+        weights of the best epoch. Needs ``validation_data``. Otherwise the
+        training loss is monitored and the last weights are kept.
+    n_iter_no_change : int, default=10
+        Stop after more than this many consecutive epochs whose monitored value
+        did not improve on the best by more than ``tol`` (scikit-learn's rule).
+    tol : float or None, default=1e-4
+        ``None`` never stops before ``epochs``.
+    callbacks : tuple of callables ``history -> bool | None``
+        Called after each epoch (progress bars, logging); returning ``True``
+        stops training.
+    history : History, optional
+        Continue this history (warm starts) instead of starting a new one.
+
+    Returns
+    -------
+    History
+
+    Raises
+    ------
+    TrainingDivergedError
+        When the loss or the parameters stop being finite; the message names
+        the learning rate. The network's weights are then unusable.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep import nn
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 2))
+    >>> y = (X[:, :1] * X[:, 1:] > 0).astype(float)  # XOR-like quadrants
+    >>> net = nn.Sequential([nn.Dense(16), nn.Activation("tanh"), nn.Dense(1)])
+    >>> _ = net.build(2, rng, np.float64)
+    >>> loss = nn.losses.get("binary_cross_entropy")
+    >>> opt = nn.optimizers.get("adam", learning_rate=0.05)
+    >>> hist = nn.train(net, loss, opt, X, y, rng=rng, epochs=100, tol=None)
+    >>> hist.n_epochs, hist.epochs["loss"][-1] < 0.2
+    (100, True)
+    """
+    dtype = _network_dtype(network)
+    X, y, sample_weight = _as_training_arrays(X, y, sample_weight, dtype)
+    if validation_data is not None:
+        validation_data = _as_training_arrays(*validation_data, dtype=dtype)
+    elif early_stopping:
+        raise ValueError("early_stopping=True needs validation_data.")
+    history = History() if history is None else history
+    if validation_data is not None:
+        history.epochs.setdefault("val_loss", [])
+        history.epochs.setdefault("val_score", [])
+    batch_size = max(1, min(int(batch_size), X.shape[0]))
+    best_weights = None
+
+    # Overflow inside a diverging step is reported by the divergence guard below
+    # with a message that says what to change, not as a stray RuntimeWarning.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for _ in range(epochs):
+            started = time.perf_counter()
+            history.epochs["learning_rate"].append(optimizer.current_learning_rate())
+            epoch_loss = _run_epoch(
+                network,
+                loss,
+                optimizer,
+                X,
+                y,
+                sample_weight,
+                rng,
+                batch_size,
+                shuffle,
+                history,
+            )
+            history.epochs["loss"].append(epoch_loss)
+            if validation_data is not None:
+                val_loss, val_score = _evaluate(
+                    network, loss, validation_data, validation_score
+                )
+                history.epochs["val_loss"].append(val_loss)
+                history.epochs["val_score"].append(val_score)
+            history.epochs["time"].append(time.perf_counter() - started)
+
+            improved = _update_best(history, early_stopping, tol)
+            if improved and early_stopping:
+                best_weights = network.get_weights()
+            if tol is not None and history.no_improvement_count > n_iter_no_change:
+                history.stopped = True
+            if any([bool(callback(history)) for callback in callbacks]):
+                history.stopped = True
+            if history.stopped:
+                break
+
+    if early_stopping and best_weights is not None:
+        network.set_weights(best_weights)
+    return history
+
+
+def _network_dtype(network) -> np.dtype:
+    params = network.params
+    if hasattr(network, "dtype"):
+        return np.dtype(network.dtype)
+    if params:
+        return params[0].dtype
+    raise ValueError("Build the network (network.build(n_in, rng, dtype)) first.")
+
+
+def _as_training_arrays(X, y, sample_weight=None, dtype=np.float64):
+    X = np.asarray(X, dtype=dtype)
+    y = np.asarray(y, dtype=dtype)
+    if y.ndim == 1:
+        y = y.reshape(-1, 1)
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"X must be a non-empty 2-D array, got shape {X.shape}.")
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}.")
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=dtype)
+        if sample_weight.shape != (X.shape[0],):
+            raise ValueError(
+                f"sample_weight has shape {sample_weight.shape}, "
+                f"expected ({X.shape[0]},)."
+            )
+    return X, y, sample_weight
+
+
+def _batches(n: int, batch_size: int, rng, shuffle: bool):
+    """Row selectors for one epoch: index arrays when shuffling, else slices (views)."""
+    if not shuffle:
+        return [slice(start, start + batch_size) for start in range(0, n, batch_size)]
+    order = rng.permutation(n)
+    return [order[start : start + batch_size] for start in range(0, n, batch_size)]
+
+
+def _run_epoch(
+    network, loss, optimizer, X, y, sample_weight, rng, batch_size, shuffle, history
+) -> float:
+    total, n = 0.0, X.shape[0]
+    for rows in _batches(n, batch_size, rng, shuffle):
+        X_batch, y_batch = X[rows], y[rows]
+        w_batch = None if sample_weight is None else sample_weight[rows]
+        scores = network.forward(X_batch, training=True)
+        value, d_scores = loss.value_and_gradient(y_batch, scores, w_batch)
+        value += network.penalty()
+        if not math.isfinite(value):
+            _raise_diverged(optimizer, history, value)
+        network.backward(d_scores, input_grad=False)
+        optimizer.step(network.params, network.grads)
+        network.apply_constraints()
+        # The epoch loss weighs each batch by its share of the rows (or weights).
+        share = X_batch.shape[0] / n if w_batch is None else w_batch.sum()
+        total += value * float(share)
+        history.n_steps += 1
+        history.n_samples_seen += X_batch.shape[0]
+    if sample_weight is not None:
+        total /= float(sample_weight.sum())
+    if not all(np.isfinite(p).all() for p in network.params):
+        _raise_diverged(optimizer, history, math.nan)
+    return total
+
+
+def _raise_diverged(optimizer, history, value) -> None:
+    lr = optimizer.current_learning_rate()
+    raise TrainingDivergedError(
+        f"Training diverged in epoch {history.n_epochs + 1}: the loss became "
+        f"{value}. The learning rate ({lr:g}) is too high for this problem: lower "
+        f"it (for example to {lr / 10:g}), or standardise the input features."
+    )
+
+
+def _evaluate(network, loss, validation_data, validation_score):
+    X_val, y_val, w_val = validation_data
+    scores = network.forward(X_val, training=False)
+    val_loss = loss.value(y_val, scores, w_val) + network.penalty()
+    if validation_score is None:
+        return val_loss, -val_loss
+    return val_loss, float(validation_score(y_val, loss.link(scores)))
+
+
+def _update_best(history: History, early_stopping: bool, tol: float | None) -> bool:
+    """Track the best epoch and the no-improvement counter; True if this epoch is best.
+
+    Mirrors scikit-learn's MLP: with early stopping the validation score is
+    monitored (higher is better), otherwise the training loss (lower is better).
+    """
+    tol = 0.0 if tol is None else tol
+    epoch = history.n_epochs - 1
+    if early_stopping:
+        score = history.epochs["val_score"][-1]
+        history.no_improvement_count = (
+            history.no_improvement_count + 1 if score < history.best_score + tol else 0
+        )
+        improved = score > history.best_score
+    else:
+        loss = history.epochs["loss"][-1]
+        history.no_improvement_count = (
+            history.no_improvement_count + 1 if loss > history.best_loss - tol else 0
+        )
+        improved = loss < history.best_loss
+    if "val_score" in history.epochs:
+        history.best_score = max(history.best_score, history.epochs["val_score"][-1])
+    history.best_loss = min(history.best_loss, history.epochs["loss"][-1])
+    if improved:
+        history.best_epoch = epoch
+    return improved

@@ -1,0 +1,235 @@
+"""Layers: gradient checks, forward semantics, regularization and dtypes."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from skdeep import nn
+
+SQUARED = nn.losses.get("squared_error")
+
+
+def _built(layer, n_in, rng, dtype=np.float64):
+    layer.build(n_in, rng, dtype)
+    return layer
+
+
+def _gradcheck(layers, rng, n_in=4, n_out=3, n=10, training=True):
+    net = nn.Sequential(layers)
+    net.build(n_in, rng, np.float64)
+    X = rng.normal(size=(n, n_in))
+    y = rng.normal(size=(n, n_out))
+    return nn.check_gradients(net, SQUARED, X, y, training=training)
+
+
+def test_dense_passes_gradient_check(rng):
+    assert _gradcheck([nn.Dense(3)], rng) < 1e-7
+
+
+def test_dense_with_l1_and_l2_passes_gradient_check(rng):
+    assert _gradcheck([nn.Dense(3, l1=0.3, l2=0.7)], rng) < 1e-7
+
+
+def test_batchnorm_in_training_mode_passes_gradient_check(rng):
+    assert _gradcheck([nn.Dense(3), nn.BatchNorm()], rng) < 1e-7
+
+
+def test_batchnorm_in_prediction_mode_passes_gradient_check(rng):
+    net = nn.Sequential([nn.Dense(3), nn.BatchNorm()])
+    net.build(4, rng, np.float64)
+    bn = net.layers[1]
+    bn.running_mean[:] = rng.normal(size=3)
+    bn.running_var[:] = rng.uniform(0.5, 2.0, size=3)
+    X, y = rng.normal(size=(10, 4)), rng.normal(size=(10, 3))
+    assert nn.check_gradients(net, SQUARED, X, y, training=False) < 1e-7
+
+
+def test_layernorm_passes_gradient_check(rng):
+    assert _gradcheck([nn.Dense(5), nn.LayerNorm(), nn.Dense(3)], rng) < 1e-7
+
+
+def test_dropout_with_a_fixed_mask_passes_gradient_check(rng):
+    assert _gradcheck([nn.Dense(6), nn.Dropout(0.5), nn.Dense(3)], rng) < 1e-7
+
+
+def test_whole_network_passes_gradient_check(rng):
+    layers = [
+        nn.Dense(8, l2=0.1),
+        nn.BatchNorm(),
+        nn.Activation("tanh"),
+        nn.LayerNorm(),
+        nn.Dropout(0.3),
+        nn.Dense(3, l1=0.05),
+    ]
+    assert _gradcheck(layers, rng, n_in=5) < 1e-7
+
+
+def test_batchnorm_gamma_and_beta_gradients_pass_gradient_check(rng):
+    net = nn.Sequential([nn.Dense(3), nn.BatchNorm(), nn.Activation("sigmoid")])
+    net.build(4, rng, np.float64)
+    gamma, beta = net.layers[1].params
+    gamma[:] = rng.uniform(0.5, 2, size=3)  # away from the initial 1 and 0
+    beta[:] = rng.normal(size=3)
+    X, y = rng.normal(size=(10, 4)), rng.normal(size=(10, 3))
+    assert nn.check_gradients(net, SQUARED, X, y) < 1e-7
+
+
+def test_dense_forward_is_affine(rng):
+    layer = _built(nn.Dense(3), 4, rng)
+    X = rng.normal(size=(5, 4))
+    assert_allclose(layer.forward(X), X @ layer.W + layer.b)
+
+
+def test_dense_backward_without_input_grad_still_fills_grads(rng):
+    layer = _built(nn.Dense(3), 4, rng)
+    X, dY = rng.normal(size=(5, 4)), rng.normal(size=(5, 3))
+    layer.forward(X, training=True)
+    assert layer.backward(dY, input_grad=False) is None
+    assert_allclose(layer.dW, X.T @ dY)
+    assert_allclose(layer.db, dY.sum(axis=0))
+
+
+def test_dense_penalty_is_l1_norm_plus_half_l2_squared(rng):
+    layer = _built(nn.Dense(3, l1=0.2, l2=0.6), 4, rng)
+    expected = 0.2 * np.abs(layer.W).sum() + 0.5 * 0.6 * (layer.W**2).sum()
+    assert_allclose(layer.penalty(), expected)
+
+
+def test_bias_is_not_penalised(rng):
+    layer = _built(nn.Dense(3, l1=1.0, l2=1.0), 4, rng)
+    before = layer.penalty()
+    layer.b[:] = 100.0
+    assert layer.penalty() == before
+
+
+def test_max_norm_rescales_only_columns_that_are_too_long(rng):
+    layer = _built(nn.Dense(4, max_norm=1.0), 3, rng)
+    layer.W[:] = [[3.0, 0.1, 0.0, 2.0], [4.0, 0.2, 0.5, 0.0], [0.0, 0.2, 0.0, 0.0]]
+    layer.apply_constraints()
+    assert_allclose(np.linalg.norm(layer.W, axis=0), [1.0, 0.3, 0.5, 1.0])
+    assert_allclose(layer.W[:, 0], [0.6, 0.8, 0.0])  # direction kept
+
+
+def test_dropout_is_the_identity_at_prediction_time(rng):
+    layer = _built(nn.Dropout(0.7), 4, rng)
+    X = rng.normal(size=(6, 4))
+    assert layer.forward(X, training=False) is X
+
+
+def test_dropout_drops_at_the_rate_and_rescales_the_rest(rng):
+    layer = _built(nn.Dropout(0.3), 50, rng)
+    Y = layer.forward(np.ones((2000, 50)), training=True)
+    assert set(np.unique(Y)) == {0.0, 1.0 / 0.7}
+    assert abs((Y == 0).mean() - 0.3) < 0.01  # 100k draws: σ ≈ 0.0015
+    assert abs(Y.mean() - 1.0) < 0.02  # inverted dropout keeps the expectation
+
+
+def test_dropout_backward_uses_the_forward_mask(rng):
+    layer = _built(nn.Dropout(0.5), 8, rng)
+    Y = layer.forward(np.ones((4, 8)), training=True)
+    assert_array_equal(layer.backward(np.ones((4, 8))), Y)
+
+
+def test_dropout_masks_repeat_with_the_same_seed():
+    masks = []
+    for _ in range(2):
+        layer = _built(nn.Dropout(0.5), 8, np.random.default_rng(3))
+        masks.append(layer.forward(np.ones((4, 8)), training=True))
+    assert_array_equal(*masks)
+
+
+def test_batchnorm_training_output_is_standardised_per_feature(rng):
+    layer = _built(nn.BatchNorm(), 3, rng)
+    X = rng.normal(loc=5.0, scale=[1.0, 10.0, 0.1], size=(500, 3))
+    Y = layer.forward(X, training=True)
+    assert_allclose(Y.mean(axis=0), 0.0, atol=1e-12)
+    assert_allclose(Y.var(axis=0), X.var(axis=0) / (X.var(axis=0) + 1e-5))
+
+
+def test_batchnorm_running_statistics_follow_the_momentum_rule(rng):
+    layer = _built(nn.BatchNorm(momentum=0.8), 2, rng)
+    X1, X2 = rng.normal(size=(20, 2)), rng.normal(loc=3.0, size=(20, 2))
+    layer.forward(X1, training=True)
+    layer.forward(X2, training=True)
+    mean = 0.8 * (0.8 * 0.0 + 0.2 * X1.mean(0)) + 0.2 * X2.mean(0)
+    var = 0.8 * (0.8 * 1.0 + 0.2 * X1.var(0)) + 0.2 * X2.var(0)
+    assert_allclose(layer.running_mean, mean)
+    assert_allclose(layer.running_var, var)
+
+
+def test_batchnorm_predictions_do_not_depend_on_the_other_rows(rng):
+    layer = _built(nn.BatchNorm(), 3, rng)
+    for _ in range(5):
+        layer.forward(rng.normal(loc=2.0, size=(32, 3)), training=True)
+    X = rng.normal(size=(10, 3))
+    whole = layer.forward(X, training=False)
+    one_by_one = np.vstack(
+        [layer.forward(X[i : i + 1], training=False) for i in range(10)]
+    )
+    assert_allclose(whole, one_by_one)
+    expected = (X - layer.running_mean) / np.sqrt(layer.running_var + 1e-5)
+    assert_allclose(whole, expected)
+
+
+def test_prediction_mode_leaves_running_statistics_alone(rng):
+    layer = _built(nn.BatchNorm(), 3, rng)
+    layer.forward(rng.normal(size=(8, 3)), training=True)
+    before = [s.copy() for s in layer.state]
+    layer.forward(rng.normal(size=(8, 3)), training=False)
+    for now, then in zip(layer.state, before, strict=True):
+        assert_array_equal(now, then)
+
+
+def test_layernorm_standardises_each_row(rng):
+    layer = _built(nn.LayerNorm(), 6, rng)
+    X = rng.normal(loc=4.0, scale=3.0, size=(5, 6))
+    Y = layer.forward(X)
+    assert_allclose(Y.mean(axis=1), 0.0, atol=1e-12)
+    assert_allclose(Y.var(axis=1), X.var(1) / (X.var(1) + 1e-5))
+
+
+@pytest.mark.parametrize(
+    "make_layer",
+    [
+        lambda: nn.Dense(3),
+        lambda: nn.BatchNorm(),
+        lambda: nn.LayerNorm(),
+        lambda: nn.Dropout(0.2),
+        lambda: nn.Activation("prelu"),
+    ],
+)
+def test_float32_layers_compute_in_float32(make_layer, rng):
+    layer = _built(make_layer(), 4, rng, np.float32)
+    X = rng.normal(size=(6, 4)).astype(np.float32)
+    Y = layer.forward(X, training=True)
+    dX = layer.backward(np.ones_like(Y))
+    assert Y.dtype == dX.dtype == np.float32
+    assert all(a.dtype == np.float32 for a in layer.params + layer.grads + layer.state)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: nn.Dense(0), "positive integer"),
+        (lambda: nn.Dense(3, init="orthogonal"), "Unknown initializer 'orthogonal'"),
+        (lambda: nn.Dense(3, l2=-1.0), "l1 and l2"),
+        (lambda: nn.Dense(3, max_norm=0.0), "max_norm"),
+        (lambda: nn.Dropout(1.0), r"\[0, 1\)"),
+        (lambda: nn.BatchNorm(momentum=1.0), "momentum"),
+        (lambda: nn.LayerNorm(epsilon=0.0), "epsilon"),
+    ],
+)
+def test_invalid_layer_options_are_clear_errors(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_layer_repr_shows_its_options():
+    assert (
+        repr(nn.Dense(4, l2=0.1))
+        == "Dense(n_out=4, init='auto', l1=0.0, l2=0.1, max_norm=None)"
+    )
+    assert (
+        repr(nn.Activation("leaky_relu", alpha=0.2))
+        == "Activation('leaky_relu', alpha=0.2)"
+    )

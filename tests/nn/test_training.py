@@ -1,0 +1,313 @@
+"""The training loop: learning, stopping rules, weights, divergence and dtypes."""
+
+import math
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from skdeep import nn
+
+
+def _blobs(rng, n=300):
+    centers = np.array([[0.0, 3.0], [3.0, 0.0], [-3.0, -3.0]])
+    labels = rng.integers(0, 3, size=n)
+    return centers[labels] + rng.normal(size=(n, 2)), np.eye(3)[labels]
+
+
+def _net(seed=0, dtype=np.float64, layers=None):
+    net = nn.Sequential(layers or [nn.Dense(16), nn.Activation("relu"), nn.Dense(3)])
+    net.build(2, np.random.default_rng(seed), dtype)
+    return net
+
+
+CE = nn.losses.get("softmax_cross_entropy")
+
+
+def _accuracy(y, p):
+    return float(np.mean(y.argmax(1) == p.argmax(1)))
+
+
+def test_training_learns_separable_blobs(rng):
+    X, y = _blobs(rng)
+    net = _net()
+    history = nn.train(
+        net, CE, nn.optimizers.get("adam", learning_rate=0.01), X, y, rng=rng, epochs=50
+    )
+    assert history.epochs["loss"][-1] < 0.1 * history.epochs["loss"][0]
+    assert _accuracy(y, net.forward(X)) > 0.97
+
+
+def test_history_has_one_entry_per_epoch_and_counts_steps(rng):
+    X, y = _blobs(rng, n=100)
+    history = nn.train(
+        _net(),
+        CE,
+        nn.optimizers.get("sgd"),
+        X,
+        y,
+        rng=rng,
+        epochs=7,
+        batch_size=32,
+        tol=None,
+        validation_data=(X, y),
+    )
+    assert {len(v) for v in history.epochs.values()} == {7}
+    assert set(history.epochs) == {
+        "loss",
+        "val_loss",
+        "val_score",
+        "learning_rate",
+        "time",
+    }
+    assert history.n_steps == 7 * 4  # ceil(100 / 32) batches per epoch
+    assert history.n_samples_seen == 700
+
+
+def test_epoch_loss_is_the_row_weighted_mean_of_batch_losses(rng):
+    X, y = _blobs(rng, n=10)
+    net = _net()
+    full_data_loss = CE.value(y, net.forward(X))
+    # Batches of 4, 4 and 2 rows; a learning rate of 1e-300 leaves the weights as
+    # they are, so the row-weighted mean of batch losses is the full-data loss.
+    frozen = nn.optimizers.get("sgd", learning_rate=1e-300)
+    history = nn.train(net, CE, frozen, X, y, rng=rng, epochs=1, batch_size=4)
+    assert_allclose(history.epochs["loss"][0], full_data_loss, rtol=1e-14)
+
+
+def test_same_seed_gives_bit_identical_weights(rng):
+    X, y = _blobs(rng)
+    results = []
+    for _ in range(2):
+        net = _net(
+            seed=3,
+            layers=[nn.Dense(16), nn.Dropout(0.3), nn.Activation("relu"), nn.Dense(3)],
+        )
+        nn.train(
+            net,
+            CE,
+            nn.optimizers.get("adam"),
+            X,
+            y,
+            rng=np.random.default_rng(5),
+            epochs=3,
+        )
+        results.append(net.get_weights())
+    for a, b in zip(*results, strict=True):
+        assert_array_equal(a, b)
+
+
+def test_training_loss_plateau_stops_after_n_iter_no_change(rng):
+    X, y = _blobs(rng, n=60)
+    # A learning rate this small changes the loss by far less than tol per epoch.
+    history = nn.train(
+        _net(),
+        CE,
+        nn.optimizers.get("sgd", learning_rate=1e-12),
+        X,
+        y,
+        rng=rng,
+        epochs=100,
+        tol=1e-4,
+        n_iter_no_change=3,
+    )
+    # Epoch 1 sets the best loss; epochs 2..5 fail to improve: 4 > 3 stops.
+    assert history.stopped and history.n_epochs == 5
+
+
+def test_tol_none_trains_for_all_epochs(rng):
+    X, y = _blobs(rng, n=60)
+    history = nn.train(
+        _net(),
+        CE,
+        nn.optimizers.get("sgd", learning_rate=1e-12),
+        X,
+        y,
+        rng=rng,
+        epochs=12,
+        tol=None,
+    )
+    assert not history.stopped and history.n_epochs == 12
+
+
+def test_early_stopping_restores_the_weights_of_the_best_epoch(rng):
+    X, y = _blobs(rng, n=200)
+    X_val, y_val = X[:40], 1.0 - y[:40]  # misleading labels: validation gets worse
+    net = _net()
+    snapshots = []
+    history = nn.train(
+        net,
+        CE,
+        nn.optimizers.get("adam", learning_rate=0.01),
+        X[40:],
+        y[40:],
+        rng=rng,
+        epochs=60,
+        validation_data=(X_val, y_val),
+        validation_score=None,
+        early_stopping=True,
+        n_iter_no_change=4,
+        callbacks=(lambda h: snapshots.append(net.get_weights()),),
+    )
+    assert history.stopped and history.best_epoch < history.n_epochs - 1
+    best_score = max(history.epochs["val_score"])
+    assert history.epochs["val_score"][history.best_epoch] == best_score
+    for now, best in zip(net.get_weights(), snapshots[history.best_epoch], strict=True):
+        assert_array_equal(now, best)
+
+
+def test_validation_score_callable_receives_linked_predictions(rng):
+    X, y = _blobs(rng, n=90)
+    seen = []
+
+    def score(y_true, probabilities):
+        seen.append(probabilities)
+        return _accuracy(y_true, probabilities)
+
+    history = nn.train(
+        _net(),
+        CE,
+        nn.optimizers.get("adam"),
+        X,
+        y,
+        rng=rng,
+        epochs=2,
+        validation_data=(X, y),
+        validation_score=score,
+    )
+    assert_allclose(seen[-1].sum(axis=1), 1.0)  # softmax probabilities, not scores
+    assert history.epochs["val_score"][-1] == _accuracy(y, seen[-1])
+
+
+def test_callback_returning_true_stops_training(rng):
+    X, y = _blobs(rng, n=60)
+    history = nn.train(
+        _net(),
+        CE,
+        nn.optimizers.get("sgd"),
+        X,
+        y,
+        rng=rng,
+        epochs=50,
+        callbacks=(lambda h: h.n_epochs == 3,),
+    )
+    assert history.stopped and history.n_epochs == 3
+
+
+def test_integer_sample_weights_equal_repeating_rows_in_full_batch_training(rng):
+    X, y = _blobs(rng, n=30)
+    counts = rng.integers(1, 4, size=30)
+    repeated = np.repeat(np.arange(30), counts)
+    weighted, duplicated = _net(), _net()
+    common = dict(epochs=5, shuffle=False, tol=None)
+    nn.train(
+        weighted,
+        CE,
+        nn.optimizers.get("sgd", learning_rate=0.1),
+        X,
+        y,
+        rng=rng,
+        batch_size=30,
+        sample_weight=counts,
+        **common,
+    )
+    nn.train(
+        duplicated,
+        CE,
+        nn.optimizers.get("sgd", learning_rate=0.1),
+        X[repeated],
+        y[repeated],
+        rng=rng,
+        batch_size=len(repeated),
+        **common,
+    )
+    for a, b in zip(weighted.params, duplicated.params, strict=True):
+        assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_divergence_stops_with_an_error_naming_the_learning_rate(rng):
+    X, y = _blobs(rng, n=60)
+    X *= 1e3
+    with pytest.raises(nn.TrainingDivergedError, match=r"learning rate \(1e\+06\)"):
+        nn.train(
+            _net(),
+            nn.losses.get("squared_error"),
+            nn.optimizers.get("sgd", learning_rate=1e6),
+            X,
+            y,
+            rng=rng,
+            epochs=20,
+        )
+
+
+def test_float32_training_keeps_float32_parameters_and_state(rng):
+    X, y = _blobs(rng, n=60)
+    net = _net(
+        dtype=np.float32,
+        layers=[nn.Dense(8), nn.BatchNorm(), nn.Activation("relu"), nn.Dense(3)],
+    )
+    opt = nn.optimizers.get("adam")
+    nn.train(net, CE, opt, X, y, rng=rng, epochs=2)
+    assert all(a.dtype == np.float32 for a in (*net.params, *net.grads, *net.state))
+    assert all(s.dtype == np.float32 for slots in opt._state for s in slots.values())
+
+
+def test_max_norm_holds_after_training(rng):
+    X, y = _blobs(rng, n=60)
+    net = _net(layers=[nn.Dense(16, max_norm=0.5), nn.Activation("relu"), nn.Dense(3)])
+    nn.train(
+        net, CE, nn.optimizers.get("sgd", learning_rate=0.5), X, y, rng=rng, epochs=5
+    )
+    assert np.linalg.norm(net.layers[0].W, axis=0).max() <= 0.5 + 1e-12
+
+
+def test_history_continues_across_calls_for_warm_starts(rng):
+    X, y = _blobs(rng, n=60)
+    net, opt = _net(), nn.optimizers.get("adam")
+    history = nn.train(net, CE, opt, X, y, rng=rng, epochs=3, tol=None)
+    history = nn.train(net, CE, opt, X, y, rng=rng, epochs=2, tol=None, history=history)
+    assert history.n_epochs == 5 and opt.iterations == history.n_steps
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"early_stopping": True}, "needs validation_data"),
+        ({"sample_weight": np.ones(3)}, "sample_weight has shape"),
+    ],
+)
+def test_bad_training_arguments_are_clear_errors(kwargs, message, rng):
+    X, y = _blobs(rng, n=20)
+    with pytest.raises(ValueError, match=message):
+        nn.train(_net(), CE, nn.optimizers.get("sgd"), X, y, rng=rng, **kwargs)
+
+
+def test_empty_data_is_a_clear_error(rng):
+    with pytest.raises(ValueError, match="non-empty"):
+        nn.train(
+            _net(),
+            CE,
+            nn.optimizers.get("sgd"),
+            np.empty((0, 2)),
+            np.empty((0, 3)),
+            rng=rng,
+        )
+
+
+def test_learning_rate_history_follows_the_schedule(rng):
+    X, y = _blobs(rng, n=64)
+    schedule = nn.schedules.get("exponential", learning_rate=0.1, gamma=0.5)
+    history = nn.train(
+        _net(),
+        CE,
+        nn.optimizers.get("sgd", learning_rate=schedule),
+        X,
+        y,
+        rng=rng,
+        epochs=3,
+        batch_size=32,
+        tol=None,
+    )
+    # Two updates per epoch: epochs start at steps 0, 2 and 4.
+    assert_allclose(history.epochs["learning_rate"], [0.1, 0.1 * 0.25, 0.1 * 0.0625])
+    assert math.isfinite(history.best_loss)

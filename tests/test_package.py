@@ -1,0 +1,77 @@
+"""The package as a whole: public names, the command line, the core's independence."""
+
+import ast
+import pathlib
+import subprocess
+import sys
+
+import skdeep
+from skdeep import nn
+
+CORE = pathlib.Path(skdeep.__file__).parent / "nn"
+
+
+def test_version_is_a_string():
+    assert isinstance(skdeep.__version__, str) and skdeep.__version__[0].isdigit()
+
+
+def test_nn_exposes_the_documented_public_names():
+    for name in (
+        "Dense",
+        "Activation",
+        "Dropout",
+        "BatchNorm",
+        "LayerNorm",
+        "Sequential",
+        "check_gradients",
+        "train",
+        "activations",
+        "losses",
+        "initializers",
+        "optimizers",
+        "schedules",
+    ):
+        assert hasattr(nn, name), name
+    assert set(nn.__all__) <= set(dir(nn))
+
+
+def test_core_never_imports_scikit_learn():
+    for path in sorted(CORE.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                modules = [node.module or ""]
+            else:
+                continue
+            for module in modules:
+                assert not module.startswith("sklearn"), f"{path.name} imports {module}"
+                assert not module.startswith("skdeep"), f"{path.name} imports {module}"
+
+
+def test_core_code_draws_randomness_only_from_a_given_generator():
+    # In code (docstring examples aside) the only np.random name allowed is the
+    # Generator type: no global-state functions, no generators made internally.
+    for path in sorted(CORE.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Attribute)
+                and node.value.attr == "random"
+            ):
+                assert node.attr == "Generator", f"{path.name}: np.random.{node.attr}"
+
+
+def test_python_dash_m_skdeep_prints_version_and_contents():
+    result = subprocess.run(
+        [sys.executable, "-m", "skdeep"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert f"skdeep {skdeep.__version__}" in result.stdout
+    assert "Estimators:" in result.stdout
+    assert (
+        "softmax_cross_entropy" in result.stdout and "cosine_restarts" in result.stdout
+    )
