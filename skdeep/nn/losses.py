@@ -137,7 +137,7 @@ class SquaredError(Loss):
 
 
 class AbsoluteError(Loss):
-    """ℓ = mean_k |z_k − y_k|, link identity (subgradient 0 at r = 0)."""
+    """``ℓ = mean_k |z_k − y_k|``, link identity (subgradient 0 at ``z = y``)."""
 
     name = "absolute_error"
 
@@ -149,7 +149,9 @@ class AbsoluteError(Loss):
 
 
 class Huber(Loss):
-    """ℓ = mean_k h(z_k − y_k) with h(r) = ½r² for |r| ≤ δ, δ(|r| − ½δ) beyond.
+    """Huber loss ``ℓ = mean_k h(z_k − y_k)``, quadratic near 0 and linear beyond δ.
+
+    ``h(r) = ½r²`` for ``|r| ≤ δ`` and ``δ(|r| − ½δ)`` otherwise; link identity.
 
     Parameters
     ----------

@@ -3,17 +3,17 @@
 ``step`` counts optimizer updates from 0. A schedule is stateless, so the same
 step always gives the same rate (restarting training restarts the schedule).
 
-==============  ========================================================
-name            η(t)
-==============  ========================================================
-constant        η₀
-step            η₀ · γ^⌊t / step_size⌋
-exponential     η₀ · γᵗ
-inverse_time    η₀ / (1 + decay · t)
-invscaling      η₀ / (t + 1)^power_t              (scikit-learn's MLP)
-cosine          η_min + ½(η₀ − η_min)(1 + cos(π · min(t, T_max) / T_max))
-cosine_restarts the cosine within each cycle; cycle i lasts T_0 · T_multⁱ
-==============  ========================================================
+===============  ========================================================
+name             η(t)
+===============  ========================================================
+constant         η₀
+step             η₀ · γ^⌊t / step_size⌋
+exponential      η₀ · γᵗ
+inverse_time     η₀ / (1 + decay · t)
+invscaling       η₀ / (t + 1)^power_t              (scikit-learn's MLP)
+cosine           η_min + ½(η₀ − η_min)(1 + cos(π · min(t, T_max) / T_max))
+cosine_restarts  the cosine within each cycle; cycle i lasts T_0 · T_multⁱ
+===============  ========================================================
 
 Plateau-based reduction is not a schedule: it depends on the validation history,
 so it belongs to the training loop.
