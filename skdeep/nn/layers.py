@@ -127,6 +127,7 @@ class Dense(Layer):
         self.db = np.zeros_like(self.b)
         self.params = [self.W, self.b]
         self.grads = [self.dW, self.db]
+        self._ones = np.ones(0, dtype=dtype)
         return self.n_out
 
     def forward(self, X, training=False):
@@ -137,7 +138,10 @@ class Dense(Layer):
 
     def backward(self, dY, input_grad=True):
         np.matmul(self._X.T, dY, out=self.dW)
-        np.sum(dY, axis=0, out=self.db)
+        # Σᵢ dYᵢ as the BLAS product 1ᵀ·dY: several times faster than np.sum(axis=0).
+        if self._ones.shape[0] != dY.shape[0]:
+            self._ones = np.ones(dY.shape[0], dtype=dY.dtype)
+        np.matmul(self._ones, dY, out=self.db)
         if self.l2:
             self.dW += self.l2 * self.W
         if self.l1:

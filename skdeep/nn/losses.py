@@ -254,12 +254,15 @@ class SoftmaxCrossEntropy(Loss):
         p = np.exp(shifted)
         s = p.sum(axis=1, keepdims=True)
         row_mass = y.sum(axis=1, keepdims=True)
-        # ℓᵢ = Σ_k y_k (log s − shifted_k)
-        per_sample = row_mass[:, 0] * np.log(s[:, 0]) - np.einsum(
-            "ij,ij->i", y, shifted
-        )
+        log_s = np.log(s)
         p *= row_mass / s
         p -= y
+        if sample_weight is None:  # the batch mean, without a per-sample vector
+            n = z.shape[0]
+            value = float(np.vdot(row_mass, log_s)) - float(np.vdot(y, shifted))
+            return value / n, _scale_rows(p, None)
+        # ℓᵢ = Σ_k y_k (log s − shifted_k)
+        per_sample = row_mass[:, 0] * log_s[:, 0] - np.einsum("ij,ij->i", y, shifted)
         return _weighted_mean(per_sample, sample_weight), _scale_rows(p, sample_weight)
 
 

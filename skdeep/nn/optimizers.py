@@ -39,12 +39,11 @@ LearningRate = float | Callable[[int], float]
 class Optimizer:
     """Base class: handles the learning rate, the step count and per-slot state.
 
-    Subclasses define ``slots`` (names of the state arrays each parameter gets,
-    created as zeros of its shape and dtype) and ``update(param, grad, state,
-    lr, scratch)``, which changes ``param`` in place.
+    Subclasses define ``slots()`` (names of the state arrays each parameter
+    gets, created as zeros of its shape and dtype, plus a ``"scratch"`` array
+    that spares the update its temporaries) and ``update(param, grad, state,
+    lr)``, which changes ``param`` in place.
     """
-
-    slots: tuple[str, ...] = ()
 
     def __init__(self, learning_rate: LearningRate = 0.01) -> None:
         if not callable(learning_rate) and not learning_rate > 0:
@@ -68,7 +67,7 @@ class Optimizer:
         """Update every ``params[i]`` in place from ``grads[i]``."""
         if self._state is None:
             self._state = [
-                {name: np.zeros_like(p) for name in (*self.slots, "scratch")}
+                {name: np.zeros_like(p) for name in (*self.slots(), "scratch")}
                 for p in params
             ]
         if len(params) != len(self._state) or len(grads) != len(params):
@@ -81,6 +80,10 @@ class Optimizer:
         self.iterations += 1
         for param, grad, state in zip(params, grads, self._state, strict=True):
             self.update(param, grad, state, lr)
+
+    def slots(self) -> tuple[str, ...]:
+        """Names of the per-parameter state arrays this configuration needs."""
+        return ()
 
     def update(self, param, grad, state, lr) -> None:
         raise NotImplementedError
@@ -103,8 +106,6 @@ class SGD(Optimizer):
         Needs ``momentum > 0``.
     """
 
-    slots = ("velocity",)
-
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False):
         if not 0.0 <= momentum < 1.0:
             raise ValueError(f"momentum must be in [0, 1), got {momentum!r}.")
@@ -113,6 +114,9 @@ class SGD(Optimizer):
         self.momentum = momentum
         self.nesterov = nesterov
         super().__init__(learning_rate)
+
+    def slots(self):
+        return ("velocity",) if self.momentum else ()
 
     def update(self, param, grad, state, lr):
         step = np.multiply(grad, lr, out=state["scratch"])  # ηg
@@ -139,11 +143,12 @@ class AdaGrad(Optimizer):
     epsilon : float, default=1e-8
     """
 
-    slots = ("accumulator",)
-
     def __init__(self, learning_rate=0.01, epsilon=1e-8):
         self.epsilon = _positive_epsilon(epsilon)
         super().__init__(learning_rate)
+
+    def slots(self):
+        return ("accumulator",)
 
     def update(self, param, grad, state, lr):
         acc, tmp = state["accumulator"], state["scratch"]
@@ -168,8 +173,6 @@ class RMSProp(Optimizer):
     epsilon : float, default=1e-8
     """
 
-    slots = ("mean_square", "velocity")
-
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-8):
         if not 0.0 <= rho < 1.0:
             raise ValueError(f"rho must be in [0, 1), got {rho!r}.")
@@ -179,6 +182,9 @@ class RMSProp(Optimizer):
         self.momentum = momentum
         self.epsilon = _positive_epsilon(epsilon)
         super().__init__(learning_rate)
+
+    def slots(self):
+        return ("mean_square", "velocity") if self.momentum else ("mean_square",)
 
     def update(self, param, grad, state, lr):
         ms, tmp = state["mean_square"], state["scratch"]
@@ -216,8 +222,6 @@ class Adam(Optimizer):
         is then (1 − β₁)/√(1 − β₂) ≈ 3.2 times too large.
     """
 
-    slots = ("m", "v", "v_max")
-
     def __init__(
         self,
         learning_rate=0.001,
@@ -235,9 +239,10 @@ class Adam(Optimizer):
         self.epsilon = _positive_epsilon(epsilon)
         self.amsgrad = amsgrad
         self.bias_correction = bias_correction
-        if not amsgrad:
-            self.slots = ("m", "v")
         super().__init__(learning_rate)
+
+    def slots(self):
+        return ("m", "v", "v_max") if self.amsgrad else ("m", "v")
 
     def update(self, param, grad, state, lr):
         m, v, tmp = state["m"], state["v"], state["scratch"]

@@ -1,0 +1,29 @@
+"""The benchmark scripts keep running (a smoke run: nothing here is timed)."""
+
+import pathlib
+import subprocess
+import sys
+
+BENCHMARKS = pathlib.Path(__file__).parents[1] / "benchmarks"
+
+
+def test_bench_core_runs_and_reports_the_ratio_to_matmul():
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "bench_core.py"),
+            "--repeat",
+            "1",
+            "--number",
+            "1",
+            "--warmup",
+            "1",
+            "--no-torch",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    assert "skdeep GFLOP/s / matmul GFLOP/s =" in result.stdout
+    assert "num_threads=" in result.stdout
