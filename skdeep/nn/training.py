@@ -127,7 +127,8 @@ def train(
         Called after each epoch (progress bars, logging); returning ``True``
         stops training.
     history : History, optional
-        Continue this history (warm starts) instead of starting a new one.
+        Continue this history (warm starts) instead of starting a new one. The
+        epochs and the best values carry over; the stall count starts again.
 
     Returns
     -------
@@ -161,6 +162,9 @@ def train(
     elif early_stopping:
         raise ValueError("early_stopping=True needs validation_data.")
     history = History() if history is None else history
+    # A new call is a new request to train: the stall count starts again.
+    history.stopped = False
+    history.no_improvement_count = 0
     if validation_data is not None:
         history.epochs.setdefault("val_loss", [])
         history.epochs.setdefault("val_score", [])
@@ -174,17 +178,9 @@ def train(
             started = time.perf_counter()
             history.epochs["learning_rate"].append(optimizer.current_learning_rate())
             epoch_loss = _run_epoch(
-                network,
-                loss,
-                optimizer,
-                X,
-                y,
-                sample_weight,
-                rng,
-                batch_size,
-                shuffle,
-                history,
-            )
+                network, loss, optimizer, X, y, sample_weight=sample_weight,
+                rng=rng, batch_size=batch_size, shuffle=shuffle, history=history,
+            )  # fmt: skip
             history.epochs["loss"].append(epoch_loss)
             if validation_data is not None:
                 val_loss, val_score = _evaluate(
@@ -246,7 +242,7 @@ def _batches(n: int, batch_size: int, rng, shuffle: bool):
 
 
 def _run_epoch(
-    network, loss, optimizer, X, y, sample_weight, rng, batch_size, shuffle, history
+    network, loss, optimizer, X, y, *, sample_weight, rng, batch_size, shuffle, history
 ) -> float:
     total, n = 0.0, X.shape[0]
     for rows in _batches(n, batch_size, rng, shuffle):

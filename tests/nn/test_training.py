@@ -311,3 +311,15 @@ def test_learning_rate_history_follows_the_schedule(rng):
     # Two updates per epoch: epochs start at steps 0, 2 and 4.
     assert_allclose(history.epochs["learning_rate"], [0.1, 0.1 * 0.25, 0.1 * 0.0625])
     assert math.isfinite(history.best_loss)
+
+
+def test_continuing_a_stopped_history_trains_again(rng):
+    X, y = _blobs(rng, n=60)
+    net, opt = _net(), nn.optimizers.get("sgd", learning_rate=1e-12)
+    history = nn.train(net, CE, opt, X, y, rng=rng, epochs=50, n_iter_no_change=2)
+    assert history.stopped and history.n_epochs == 4
+    history = nn.train(
+        net, CE, opt, X, y, rng=rng, epochs=50, n_iter_no_change=2, history=history
+    )
+    # A fresh stall count: three more non-improving epochs, not one.
+    assert history.n_epochs == 7
