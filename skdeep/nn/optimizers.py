@@ -261,11 +261,13 @@ class Adam(Optimizer):
             correction_2 = 1.0 - self.beta_2**t
         else:
             correction_1 = correction_2 = 1.0
+        # η m̂ / (√v̂ + ε) = η √c₂ / c₁ · m / (√v + ε √c₂) with cᵢ = 1 − βᵢᵗ, exactly:
+        # the corrections become two scalars and the update one pass shorter.
+        root_2 = math.sqrt(correction_2)
         np.sqrt(v, out=tmp)
-        tmp *= 1.0 / math.sqrt(correction_2)  # √v̂
-        tmp += self.epsilon
+        tmp += self.epsilon * root_2
         np.divide(m, tmp, out=tmp)
-        tmp *= lr / correction_1  # η m̂ / (√v̂ + ε)
+        tmp *= lr * root_2 / correction_1
         param -= tmp
 
 
