@@ -206,11 +206,11 @@ def train(
 
 
 def _network_dtype(network) -> np.dtype:
-    params = network.params
+    """The dtype given to ``build`` (Sequential keeps it; a lone layer has params)."""
     if hasattr(network, "dtype"):
         return np.dtype(network.dtype)
-    if params:
-        return params[0].dtype
+    if network.params:
+        return network.params[0].dtype
     raise ValueError("Build the network (network.build(n_in, rng, dtype)) first.")
 
 

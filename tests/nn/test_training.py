@@ -24,6 +24,18 @@ def _net(seed=0, dtype=np.float64, layers=None):
 CE = nn.losses.get("softmax_cross_entropy")
 
 
+def _train(X, y, rng, *, net=None, optimizer=None, loss=CE, **kwargs):
+    """``nn.train`` with this file's defaults: the small ReLU net, SGD, log-loss."""
+    net = _net() if net is None else net
+    optimizer = nn.optimizers.get("sgd") if optimizer is None else optimizer
+    return nn.train(net, loss, optimizer, X, y, rng=rng, **kwargs)
+
+
+def _stalled():
+    """SGD with a learning rate so small the loss moves far less than any tol."""
+    return nn.optimizers.get("sgd", learning_rate=1e-12)
+
+
 def _accuracy(y, p):
     return float(np.mean(y.argmax(1) == p.argmax(1)))
 
@@ -31,26 +43,16 @@ def _accuracy(y, p):
 def test_training_learns_separable_blobs(rng):
     X, y = _blobs(rng)
     net = _net()
-    history = nn.train(
-        net, CE, nn.optimizers.get("adam", learning_rate=0.01), X, y, rng=rng, epochs=50
-    )
+    adam = nn.optimizers.get("adam", learning_rate=0.01)
+    history = _train(X, y, rng, net=net, optimizer=adam, epochs=50)
     assert history.epochs["loss"][-1] < 0.1 * history.epochs["loss"][0]
     assert _accuracy(y, net.forward(X)) > 0.97
 
 
 def test_history_has_one_entry_per_epoch_and_counts_steps(rng):
     X, y = _blobs(rng, n=100)
-    history = nn.train(
-        _net(),
-        CE,
-        nn.optimizers.get("sgd"),
-        X,
-        y,
-        rng=rng,
-        epochs=7,
-        batch_size=32,
-        tol=None,
-        validation_data=(X, y),
+    history = _train(
+        X, y, rng, epochs=7, batch_size=32, tol=None, validation_data=(X, y)
     )
     assert {len(v) for v in history.epochs.values()} == {7}
     assert set(history.epochs) == {
@@ -71,7 +73,7 @@ def test_epoch_loss_is_the_row_weighted_mean_of_batch_losses(rng):
     # Batches of 4, 4 and 2 rows; a learning rate of 1e-300 leaves the weights as
     # they are, so the row-weighted mean of batch losses is the full-data loss.
     frozen = nn.optimizers.get("sgd", learning_rate=1e-300)
-    history = nn.train(net, CE, frozen, X, y, rng=rng, epochs=1, batch_size=4)
+    history = _train(X, y, rng, net=net, optimizer=frozen, epochs=1, batch_size=4)
     assert_allclose(history.epochs["loss"][0], full_data_loss, rtol=1e-14)
 
 
@@ -83,15 +85,8 @@ def test_same_seed_gives_bit_identical_weights(rng):
             seed=3,
             layers=[nn.Dense(16), nn.Dropout(0.3), nn.Activation("relu"), nn.Dense(3)],
         )
-        nn.train(
-            net,
-            CE,
-            nn.optimizers.get("adam"),
-            X,
-            y,
-            rng=np.random.default_rng(5),
-            epochs=3,
-        )
+        adam = nn.optimizers.get("adam")
+        _train(X, y, np.random.default_rng(5), net=net, optimizer=adam, epochs=3)
         results.append(net.get_weights())
     for a, b in zip(*results, strict=True):
         assert_array_equal(a, b)
@@ -99,17 +94,8 @@ def test_same_seed_gives_bit_identical_weights(rng):
 
 def test_training_loss_plateau_stops_after_n_iter_no_change(rng):
     X, y = _blobs(rng, n=60)
-    # A learning rate this small changes the loss by far less than tol per epoch.
-    history = nn.train(
-        _net(),
-        CE,
-        nn.optimizers.get("sgd", learning_rate=1e-12),
-        X,
-        y,
-        rng=rng,
-        epochs=100,
-        tol=1e-4,
-        n_iter_no_change=3,
+    history = _train(
+        X, y, rng, optimizer=_stalled(), epochs=100, tol=1e-4, n_iter_no_change=3
     )
     # Epoch 1 sets the best loss; epochs 2..5 fail to improve: 4 > 3 stops.
     assert history.stopped and history.n_epochs == 5
@@ -117,16 +103,7 @@ def test_training_loss_plateau_stops_after_n_iter_no_change(rng):
 
 def test_tol_none_trains_for_all_epochs(rng):
     X, y = _blobs(rng, n=60)
-    history = nn.train(
-        _net(),
-        CE,
-        nn.optimizers.get("sgd", learning_rate=1e-12),
-        X,
-        y,
-        rng=rng,
-        epochs=12,
-        tol=None,
-    )
+    history = _train(X, y, rng, optimizer=_stalled(), epochs=12, tol=None)
     assert not history.stopped and history.n_epochs == 12
 
 
@@ -135,13 +112,12 @@ def test_early_stopping_restores_the_weights_of_the_best_epoch(rng):
     X_val, y_val = X[:40], 1.0 - y[:40]  # misleading labels: validation gets worse
     net = _net()
     snapshots = []
-    history = nn.train(
-        net,
-        CE,
-        nn.optimizers.get("adam", learning_rate=0.01),
+    history = _train(
         X[40:],
         y[40:],
-        rng=rng,
+        rng,
+        net=net,
+        optimizer=nn.optimizers.get("adam", learning_rate=0.01),
         epochs=60,
         validation_data=(X_val, y_val),
         validation_score=None,
@@ -164,13 +140,11 @@ def test_validation_score_callable_receives_linked_predictions(rng):
         seen.append(probabilities)
         return _accuracy(y_true, probabilities)
 
-    history = nn.train(
-        _net(),
-        CE,
-        nn.optimizers.get("adam"),
+    history = _train(
         X,
         y,
-        rng=rng,
+        rng,
+        optimizer=nn.optimizers.get("adam"),
         epochs=2,
         validation_data=(X, y),
         validation_score=score,
@@ -181,16 +155,8 @@ def test_validation_score_callable_receives_linked_predictions(rng):
 
 def test_callback_returning_true_stops_training(rng):
     X, y = _blobs(rng, n=60)
-    history = nn.train(
-        _net(),
-        CE,
-        nn.optimizers.get("sgd"),
-        X,
-        y,
-        rng=rng,
-        epochs=50,
-        callbacks=(lambda h: h.n_epochs == 3,),
-    )
+    stop_after_3 = (lambda h: h.n_epochs == 3,)
+    history = _train(X, y, rng, epochs=50, callbacks=stop_after_3)
     assert history.stopped and history.n_epochs == 3
 
 
@@ -200,24 +166,24 @@ def test_integer_sample_weights_equal_repeating_rows_in_full_batch_training(rng)
     repeated = np.repeat(np.arange(30), counts)
     weighted, duplicated = _net(), _net()
     common = dict(epochs=5, shuffle=False, tol=None)
-    nn.train(
-        weighted,
-        CE,
-        nn.optimizers.get("sgd", learning_rate=0.1),
+    sgd = nn.optimizers.get("sgd", learning_rate=0.1)
+    _train(
         X,
         y,
-        rng=rng,
+        rng,
+        net=weighted,
+        optimizer=sgd,
         batch_size=30,
         sample_weight=counts,
         **common,
     )
-    nn.train(
-        duplicated,
-        CE,
-        nn.optimizers.get("sgd", learning_rate=0.1),
+    sgd = nn.optimizers.get("sgd", learning_rate=0.1)
+    _train(
         X[repeated],
         y[repeated],
-        rng=rng,
+        rng,
+        net=duplicated,
+        optimizer=sgd,
         batch_size=len(repeated),
         **common,
     )
@@ -229,15 +195,8 @@ def test_divergence_stops_with_an_error_naming_the_learning_rate(rng):
     X, y = _blobs(rng, n=60)
     X *= 1e3
     with pytest.raises(nn.TrainingDivergedError, match=r"learning rate \(1e\+06\)"):
-        nn.train(
-            _net(),
-            nn.losses.get("squared_error"),
-            nn.optimizers.get("sgd", learning_rate=1e6),
-            X,
-            y,
-            rng=rng,
-            epochs=20,
-        )
+        sgd = nn.optimizers.get("sgd", learning_rate=1e6)
+        _train(X, y, rng, optimizer=sgd, loss=nn.losses.get("squared_error"), epochs=20)
 
 
 def test_float32_training_keeps_float32_parameters_and_state(rng):
@@ -247,7 +206,7 @@ def test_float32_training_keeps_float32_parameters_and_state(rng):
         layers=[nn.Dense(8), nn.BatchNorm(), nn.Activation("relu"), nn.Dense(3)],
     )
     opt = nn.optimizers.get("adam")
-    nn.train(net, CE, opt, X, y, rng=rng, epochs=2)
+    _train(X, y, rng, net=net, optimizer=opt, epochs=2)
     assert all(a.dtype == np.float32 for a in (*net.params, *net.grads, *net.state))
     assert all(s.dtype == np.float32 for slots in opt._state for s in slots.values())
 
@@ -255,8 +214,13 @@ def test_float32_training_keeps_float32_parameters_and_state(rng):
 def test_max_norm_holds_after_training(rng):
     X, y = _blobs(rng, n=60)
     net = _net(layers=[nn.Dense(16, max_norm=0.5), nn.Activation("relu"), nn.Dense(3)])
-    nn.train(
-        net, CE, nn.optimizers.get("sgd", learning_rate=0.5), X, y, rng=rng, epochs=5
+    _train(
+        X,
+        y,
+        rng,
+        net=net,
+        optimizer=nn.optimizers.get("sgd", learning_rate=0.5),
+        epochs=5,
     )
     assert np.linalg.norm(net.layers[0].W, axis=0).max() <= 0.5 + 1e-12
 
@@ -264,8 +228,10 @@ def test_max_norm_holds_after_training(rng):
 def test_history_continues_across_calls_for_warm_starts(rng):
     X, y = _blobs(rng, n=60)
     net, opt = _net(), nn.optimizers.get("adam")
-    history = nn.train(net, CE, opt, X, y, rng=rng, epochs=3, tol=None)
-    history = nn.train(net, CE, opt, X, y, rng=rng, epochs=2, tol=None, history=history)
+    history = _train(X, y, rng, net=net, optimizer=opt, epochs=3, tol=None)
+    history = _train(
+        X, y, rng, net=net, optimizer=opt, epochs=2, tol=None, history=history
+    )
     assert history.n_epochs == 5 and opt.iterations == history.n_steps
 
 
@@ -279,35 +245,19 @@ def test_history_continues_across_calls_for_warm_starts(rng):
 def test_bad_training_arguments_are_clear_errors(kwargs, message, rng):
     X, y = _blobs(rng, n=20)
     with pytest.raises(ValueError, match=message):
-        nn.train(_net(), CE, nn.optimizers.get("sgd"), X, y, rng=rng, **kwargs)
+        _train(X, y, rng, **kwargs)
 
 
 def test_empty_data_is_a_clear_error(rng):
     with pytest.raises(ValueError, match="non-empty"):
-        nn.train(
-            _net(),
-            CE,
-            nn.optimizers.get("sgd"),
-            np.empty((0, 2)),
-            np.empty((0, 3)),
-            rng=rng,
-        )
+        _train(np.empty((0, 2)), np.empty((0, 3)), rng)
 
 
 def test_learning_rate_history_follows_the_schedule(rng):
     X, y = _blobs(rng, n=64)
     schedule = nn.schedules.get("exponential", learning_rate=0.1, gamma=0.5)
-    history = nn.train(
-        _net(),
-        CE,
-        nn.optimizers.get("sgd", learning_rate=schedule),
-        X,
-        y,
-        rng=rng,
-        epochs=3,
-        batch_size=32,
-        tol=None,
-    )
+    sgd = nn.optimizers.get("sgd", learning_rate=schedule)
+    history = _train(X, y, rng, optimizer=sgd, epochs=3, batch_size=32, tol=None)
     # Two updates per epoch: epochs start at steps 0, 2 and 4.
     assert_allclose(history.epochs["learning_rate"], [0.1, 0.1 * 0.25, 0.1 * 0.0625])
     assert math.isfinite(history.best_loss)
@@ -315,11 +265,10 @@ def test_learning_rate_history_follows_the_schedule(rng):
 
 def test_continuing_a_stopped_history_trains_again(rng):
     X, y = _blobs(rng, n=60)
-    net, opt = _net(), nn.optimizers.get("sgd", learning_rate=1e-12)
-    history = nn.train(net, CE, opt, X, y, rng=rng, epochs=50, n_iter_no_change=2)
+    net, opt = _net(), _stalled()
+    kwargs = dict(net=net, optimizer=opt, epochs=50, n_iter_no_change=2)
+    history = _train(X, y, rng, **kwargs)
     assert history.stopped and history.n_epochs == 4
-    history = nn.train(
-        net, CE, opt, X, y, rng=rng, epochs=50, n_iter_no_change=2, history=history
-    )
+    history = _train(X, y, rng, history=history, **kwargs)
     # A fresh stall count: three more non-improving epochs, not one.
     assert history.n_epochs == 7
