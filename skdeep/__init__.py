@@ -5,10 +5,11 @@ NumPy core of layers, losses, optimizers, schedules and the training loop.
 """
 
 from . import nn
+from .neural_network import MLPClassifier, MLPRegressor
 
 __version__ = "0.1.0.dev0"
 
 # Public estimators, re-exported here as they land.
-ESTIMATORS: list[str] = []
+ESTIMATORS: list[str] = ["MLPClassifier", "MLPRegressor"]
 
 __all__ = ["__version__", "nn", *ESTIMATORS]

@@ -4,12 +4,29 @@ configurations each, with no expected failures."""
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skdeep
+from skdeep import MLPClassifier, MLPRegressor
 
 # Each family lists the configurations it must pass in: defaults first, then
 # the options that change the code path (solvers, layers, metrics, ...).
 
-# Neural networks (skdeep.neural_network).
-NETWORK_CONFIGURATIONS: list = []
+# Neural networks (skdeep.neural_network). Small budgets: the checks fit hundreds
+# of times; every configuration still trains for real.
+_MODERN = dict(
+    dropout=0.1, normalization="batch", learning_rate="cosine", solver="rmsprop"
+)
+_REGULARISED = dict(
+    solver="sgd", activation="gelu", early_stopping=True, l1=1e-4, max_iter=100
+)
+NETWORK_CONFIGURATIONS: list = [
+    MLPClassifier(max_iter=100),
+    MLPClassifier(**_MODERN, max_iter=100),
+    MLPClassifier(**_REGULARISED, label_smoothing=0.1),
+    MLPClassifier(solver="lbfgs"),
+    MLPRegressor(max_iter=100),
+    MLPRegressor(**_MODERN, max_iter=100),
+    MLPRegressor(**_REGULARISED),
+    MLPRegressor(solver="lbfgs"),
+]
 
 # Linear models (skdeep.linear_model).
 LINEAR_CONFIGURATIONS: list = []

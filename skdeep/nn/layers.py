@@ -23,6 +23,7 @@ from __future__ import annotations
 import inspect
 
 import numpy as np
+import scipy.sparse
 
 from . import initializers
 
@@ -137,7 +138,10 @@ class Dense(Layer):
         return Y
 
     def backward(self, dY, input_grad=True):
-        np.matmul(self._X.T, dY, out=self.dW)
+        if scipy.sparse.issparse(self._X):  # a first layer fed sparse input
+            self.dW[...] = self._X.T @ dY
+        else:
+            np.matmul(self._X.T, dY, out=self.dW)
         # Σᵢ dYᵢ as the BLAS product 1ᵀ·dY: several times faster than np.sum(axis=0).
         if self._ones.shape[0] != dY.shape[0]:
             self._ones = np.ones(dY.shape[0], dtype=dY.dtype)

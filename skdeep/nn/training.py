@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse
 
 from .layers import Layer
 from .losses import Loss
@@ -83,6 +84,7 @@ def train(
     n_iter_no_change: int = 10,
     tol: float | None = 1e-4,
     callbacks: tuple[Callable[[History], bool | None], ...] = (),
+    on_plateau: Callable[[History], bool] | None = None,
     history: History | None = None,
 ) -> History:
     """Train a built network on ``(X, y)`` with minibatches.
@@ -95,8 +97,9 @@ def train(
         Loss on raw scores, see :mod:`skdeep.nn.losses`.
     optimizer : Optimizer
         Updates ``network.params`` in place, see :mod:`skdeep.nn.optimizers`.
-    X : ndarray of shape (n_samples, n_features)
-        Converted to the network's dtype once, before the first epoch.
+    X : ndarray or scipy sparse matrix of shape (n_samples, n_features)
+        Converted to the network's dtype once, before the first epoch (sparse
+        input becomes CSR, whose row selection is cheap).
     y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         Targets in the loss's encoding (one-hot for the softmax cross-entropy).
     rng : numpy.random.Generator
@@ -126,6 +129,11 @@ def train(
     callbacks : tuple of callables ``history -> bool | None``
         Called after each epoch (progress bars, logging); returning ``True``
         stops training.
+    on_plateau : callable ``history -> bool``, optional
+        The policy when the monitored value has stalled: called instead of
+        stopping; returning ``True`` continues training with the stall count
+        reset (reduce-on-plateau: lower the optimizer's learning rate and go
+        on), ``False`` stops. Without it a stall stops training.
     history : History, optional
         Continue this history (warm starts) instead of starting a new one. The
         epochs and the best values carry over; the stall count starts again.
@@ -194,7 +202,10 @@ def train(
             if improved and early_stopping:
                 best_weights = network.get_weights()
             if tol is not None and history.no_improvement_count > n_iter_no_change:
-                history.stopped = True
+                if on_plateau is not None and on_plateau(history):
+                    history.no_improvement_count = 0
+                else:
+                    history.stopped = True
             if any([bool(callback(history)) for callback in callbacks]):
                 history.stopped = True
             if history.stopped:
@@ -215,7 +226,10 @@ def _network_dtype(network) -> np.dtype:
 
 
 def _as_training_arrays(X, y, sample_weight=None, dtype=np.float64):
-    X = np.asarray(X, dtype=dtype)
+    if scipy.sparse.issparse(X):
+        X = X.tocsr().astype(dtype, copy=False)
+    else:
+        X = np.asarray(X, dtype=dtype)
     y = np.asarray(y, dtype=dtype)
     if y.ndim == 1:
         y = y.reshape(-1, 1)

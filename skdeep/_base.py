@@ -1,0 +1,590 @@
+"""What the network estimators share: validate → build → train → store.
+
+:class:`BaseNetwork` turns scikit-learn's MLP parameters into a
+:class:`skdeep.nn.Sequential`, an optimizer and a learning-rate schedule, hands
+them to :func:`skdeep.nn.train` (or to scipy's L-BFGS-B for ``solver="lbfgs"``)
+and stores scikit-learn's fitted attributes. The subclasses only say how targets
+are encoded, which loss is used and how predictions are decoded.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from abc import abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.optimize
+import scipy.sparse
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+
+from . import nn
+from ._progress import EpochReporter
+from .nn.training import TrainingDivergedError
+
+STOCHASTIC_SOLVERS = ("sgd", "adam", "adagrad", "rmsprop")
+SOLVERS = ("lbfgs", *STOCHASTIC_SOLVERS)
+# scikit-learn's three options keep scikit-learn's meaning (invscaling and adaptive
+# only change 'sgd'); the others schedule every stochastic solver, per epoch.
+SKLEARN_SCHEDULES = ("constant", "invscaling", "adaptive")
+EPOCH_SCHEDULES = ("step", "exponential", "inverse_time", "cosine", "cosine_restarts")
+HIDDEN_ACTIVATIONS = (
+    "identity", "logistic", "sigmoid", "tanh", "relu", "leaky_relu", "prelu",
+    "elu", "gelu", "swish", "mish", "softplus",
+)  # fmt: skip
+
+
+def as_generator(random_state) -> np.random.Generator:
+    """A NumPy Generator from scikit-learn's ``random_state`` (None, int, RandomState).
+
+    An int always gives the same stream; a RandomState is advanced by one draw,
+    so that successive fits with a shared RandomState differ, as in scikit-learn.
+    """
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if random_state is None:
+        return np.random.default_rng()
+    if isinstance(random_state, Integral):
+        return np.random.default_rng(int(random_state))
+    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    return np.random.default_rng(seed)
+
+
+class _EpochSchedule:
+    """An optimizer learning rate that changes between epochs, not between steps.
+
+    The optimizer calls it with its step count; the answer depends only on the
+    epochs completed (and, for scikit-learn's ``invscaling``, on the samples
+    seen), which :meth:`advance` updates after each epoch.
+    """
+
+    def __init__(self, schedule, *, samples_seen: int = 0, use_samples=False):
+        self.schedule = schedule
+        self.epoch = 0
+        self.samples_seen = samples_seen
+        self.use_samples = use_samples
+
+    def __call__(self, step: int) -> float:
+        return float(
+            self.schedule(self.samples_seen if self.use_samples else self.epoch)
+        )
+
+    def advance(self, samples: int) -> None:
+        self.epoch += 1
+        self.samples_seen += samples
+
+
+class BaseNetwork(BaseEstimator):
+    """Shared implementation of :class:`MLPClassifier` and :class:`MLPRegressor`."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "solver": [StrOptions(set(SOLVERS))],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "learning_rate": [
+            StrOptions({*SKLEARN_SCHEDULES, *EPOCH_SCHEDULES}),
+            callable,
+        ],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+        "normalization": [StrOptions({"batch", "layer"}), None],
+        "l1": [Interval(Real, 0, None, closed="left")],
+        "max_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "weight_init": [StrOptions({"auto", *nn.initializers.INITIALIZERS})],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    # ----------------------------------------------------------------- hooks
+    @abstractmethod
+    def _validate_input(self, X, y, *, reset, incremental, classes=None):
+        """Validated ``X`` and targets ``Y`` (2-D float, in the loss's encoding)."""
+
+    @abstractmethod
+    def _make_loss(self) -> nn.losses.Loss:
+        """The output loss (which also fixes the output link)."""
+
+    @abstractmethod
+    def _validation_scorer(self, sample_weight):
+        """``(Y_val, link(z_val)) -> score`` (higher is better) for early stopping."""
+
+    def _training_weights(self, sample_weight, X, y, incremental):
+        """Sample weights for training (the classifier folds class_weight in)."""
+        if sample_weight is None:
+            return None
+        return _check_sample_weight(sample_weight, X, dtype=X.dtype)
+
+    # ------------------------------------------------------------------- fit
+    def _fit(self, X, y, sample_weight=None, *, incremental=False, classes=None):
+        fitted = hasattr(self, "network_")
+        first_pass = not fitted or (not self.warm_start and not incremental)
+        hidden = self._hidden_sizes()
+        dropout = self._dropout_rates(len(hidden))
+        if self.solver == "lbfgs" and any(dropout):
+            raise ValueError(
+                "dropout needs a stochastic solver (solver='adam', 'sgd', "
+                "'rmsprop' or 'adagrad'); L-BFGS minimises a deterministic objective."
+            )
+        X, Y = self._validate_input(
+            X, y, reset=first_pass, incremental=incremental, classes=classes
+        )
+        sample_weight = self._training_weights(sample_weight, X, y, incremental)
+        if scipy.sparse.issparse(X):
+            X = X.tocsr()
+        rng = as_generator(self.random_state)
+        try:
+            if self.solver == "lbfgs":
+                self._fit_lbfgs(X, Y, sample_weight, rng, first_pass, hidden)
+            else:
+                self._fit_stochastic(
+                    X, Y, sample_weight, rng, first_pass, incremental, hidden, dropout
+                )
+        except TrainingDivergedError as error:
+            self._forget_fit()
+            raise TrainingDivergedError(
+                f"{type(self).__name__} diverged: {error} Set learning_rate_init "
+                f"lower than {self.learning_rate_init:g}."
+            ) from error
+        return self
+
+    def _forget_fit(self) -> None:
+        """Leave the estimator unfitted: no half-trained weights survive a failure."""
+        for name in list(vars(self)):
+            if (name.endswith("_") and not name.startswith("__")) or name in (
+                "_history",
+                "_optimizer",
+                "_loss",
+            ):
+                delattr(self, name)
+
+    def _hidden_sizes(self) -> list[int]:
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if not hasattr(sizes, "__iter__") else list(sizes)
+        if any(int(size) != size or size <= 0 for size in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        return [int(size) for size in sizes]
+
+    def _dropout_rates(self, n_hidden: int) -> list[float]:
+        if isinstance(self.dropout, Real):
+            return [float(self.dropout)] * n_hidden
+        rates = [float(rate) for rate in np.ravel(self.dropout)]
+        if len(rates) != n_hidden or not all(0.0 <= rate < 1.0 for rate in rates):
+            raise ValueError(
+                f"dropout must be a float in [0, 1) or one such rate per hidden "
+                f"layer ({n_hidden}), got {self.dropout!r}."
+            )
+        return rates
+
+    def _build_network(self, n_features, n_outputs, hidden, dropout, rng, dtype):
+        norm = {"batch": nn.BatchNorm, "layer": nn.LayerNorm, None: None}
+        layers = []
+        for units, rate in zip(hidden, dropout, strict=True):
+            layers.append(
+                nn.Dense(units, init=self.weight_init, max_norm=self.max_norm)
+            )
+            if self.normalization is not None:
+                layers.append(norm[self.normalization]())
+            layers.append(nn.Activation(self.activation))
+            if rate > 0:
+                layers.append(nn.Dropout(rate))
+        layers.append(
+            nn.Dense(n_outputs, init=self.weight_init, max_norm=self.max_norm)
+        )
+        network = nn.Sequential(layers)
+        network.build(n_features, rng, dtype)
+        return network
+
+    def _set_penalties(self, network, rows: float) -> None:
+        # scikit-learn divides ½·alpha‖W‖² by the (weighted) rows of each batch, so
+        # alpha means the same here; l1 is scaled the same way.
+        for layer in _dense_layers(network):
+            layer.l2 = self.alpha / rows
+            layer.l1 = self.l1 / rows
+
+    def _batch_size(self, n_samples: int) -> int:
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than sample size. It is "
+                "going to be clipped",
+                UserWarning,
+            )
+        return int(np.clip(self.batch_size, 1, n_samples))
+
+    # ------------------------------------------------------------ stochastic
+    def _make_optimizer(self, samples_seen: int):
+        solver, lr = self.solver, self.learning_rate_init
+        schedule = self._make_schedule(samples_seen)
+        rate = lr if schedule is None else schedule
+        if solver == "sgd":
+            optimizer = nn.optimizers.SGD(
+                rate,
+                momentum=self.momentum,
+                nesterov=self.nesterovs_momentum and self.momentum > 0,
+            )
+        elif solver == "adam":
+            optimizer = nn.optimizers.Adam(
+                rate, beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon
+            )
+        elif solver == "adagrad":
+            optimizer = nn.optimizers.AdaGrad(rate, epsilon=self.epsilon)
+        else:
+            optimizer = nn.optimizers.RMSProp(rate, epsilon=self.epsilon)
+        return optimizer
+
+    def _make_schedule(self, samples_seen: int) -> _EpochSchedule | None:
+        """The per-epoch learning-rate schedule, or None for a constant rate."""
+        name, lr, budget = self.learning_rate, self.learning_rate_init, self.max_iter
+        if callable(name):
+            return _EpochSchedule(name)
+        if name in ("constant", "adaptive") or (
+            name == "invscaling" and self.solver != "sgd"
+        ):
+            return None
+        if name == "invscaling":  # scikit-learn: lr / (samples seen + 1)^power_t
+            schedule = nn.schedules.InvScaling(lr, power_t=self.power_t)
+            return _EpochSchedule(schedule, samples_seen=samples_seen, use_samples=True)
+        # The built-in schedules are scaled to the epoch budget, max_iter.
+        schedule = {
+            "step": lambda: nn.schedules.StepDecay(lr, max(1, budget // 3), gamma=0.1),
+            "exponential": lambda: nn.schedules.ExponentialDecay(
+                lr, gamma=0.01 ** (1.0 / budget)
+            ),
+            "inverse_time": lambda: nn.schedules.InverseTimeDecay(lr, 9.0 / budget),
+            "cosine": lambda: nn.schedules.CosineAnnealing(lr, T_max=budget),
+            "cosine_restarts": lambda: nn.schedules.CosineWarmRestarts(
+                lr, T_0=max(1, budget // 7), T_mult=2
+            ),
+        }[name]()
+        return _EpochSchedule(schedule)
+
+    def _reduce_on_plateau(self, optimizer, reporter):
+        """scikit-learn's learning_rate='adaptive': divide by 5 on a plateau."""
+        if self.learning_rate != "adaptive" or self.solver != "sgd":
+            return None
+
+        def on_plateau(history) -> bool:
+            if optimizer.learning_rate <= 1e-6:
+                return False
+            optimizer.learning_rate /= 5.0
+            reporter.message(
+                f"{self._stall_message()} Setting learning rate to "
+                f"{optimizer.learning_rate:f}"
+            )
+            return True
+
+        return on_plateau
+
+    def _stall_message(self) -> str:
+        watched = "Validation score" if self.early_stopping else "Training loss"
+        return (
+            f"{watched} did not improve more than tol={self.tol:f} for "
+            f"{self.n_iter_no_change} consecutive epochs."
+        )
+
+    def _split_validation(self, X, Y, sample_weight, rng):
+        if not self.early_stopping:
+            return X, Y, sample_weight, None
+        stratify = Y if self._stratify_validation(Y) else None
+        seed = int(rng.integers(np.iinfo(np.int32).max))
+        arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
+        parts = train_test_split(
+            *arrays,
+            test_size=self.validation_fraction,
+            random_state=seed,
+            stratify=stratify,
+        )
+        X_train, X_val, Y_train, Y_val = parts[:4]
+        w_train, w_val = (None, None) if sample_weight is None else parts[4:]
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        return X_train, Y_train, w_train, (X_val, Y_val, w_val)
+
+    def _stratify_validation(self, Y) -> bool:
+        return False
+
+    def _fit_stochastic(
+        self, X, Y, sample_weight, rng, first_pass, incremental, hidden, dropout
+    ):
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        X_train, Y_train, w_train, validation = self._split_validation(
+            X, Y, sample_weight, rng
+        )
+        n_samples = X_train.shape[0]
+        batch_size = self._batch_size(n_samples)
+        mean_weight = 1.0 if w_train is None else float(np.mean(w_train))
+        restarts = self.n_init if first_pass and not incremental else 1
+        seeds = rng.integers(np.iinfo(np.int64).max, size=restarts)
+        loss = self._make_loss() if first_pass else self._loss
+        scorer = None if validation is None else self._validation_scorer(validation[2])
+        best = None
+        for restart, seed in enumerate(seeds):
+            run_rng = rng if restarts == 1 else np.random.default_rng(seed)
+            if first_pass:
+                network = self._build_network(
+                    X.shape[1], Y.shape[1], hidden, dropout, run_rng, X.dtype
+                )
+                history, samples_seen = None, 0
+            else:
+                network, history, samples_seen = self.network_, self._history, self.t_
+            if incremental and hasattr(self, "_optimizer"):
+                optimizer = self._optimizer
+            else:
+                optimizer = self._make_optimizer(samples_seen)
+            self._set_penalties(network, batch_size * mean_weight)
+            epochs_before = 0 if history is None else history.n_epochs
+            label = f"restart {restart + 1}/{restarts}" if restarts > 1 else None
+            with EpochReporter(
+                self.verbose, 1 if incremental else self.max_iter, label
+            ) as reporter:
+                schedule = optimizer.learning_rate
+                callbacks = [reporter]
+                if isinstance(schedule, _EpochSchedule):
+                    callbacks.insert(0, lambda h, s=schedule: s.advance(n_samples))
+                history = nn.train(
+                    network, loss, optimizer, X_train, Y_train,
+                    rng=run_rng, epochs=1 if incremental else self.max_iter,
+                    batch_size=batch_size, sample_weight=w_train,
+                    shuffle=self.shuffle, validation_data=validation,
+                    validation_score=scorer, early_stopping=self.early_stopping,
+                    n_iter_no_change=self.n_iter_no_change, tol=self.tol,
+                    callbacks=tuple(callbacks),
+                    on_plateau=self._reduce_on_plateau(optimizer, reporter),
+                    history=history,
+                )  # fmt: skip
+                if history.stopped and not incremental:
+                    reporter.message(f"{self._stall_message()} Stopping.")
+            n_iter = history.n_epochs - epochs_before
+            run = (network, history, optimizer, n_iter, samples_seen)
+            if best is None or _better(history, best[1], self.early_stopping):
+                best = run
+        network, history, optimizer, n_iter, samples_seen = best
+        if not history.stopped and not incremental and n_iter == self.max_iter:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                "reached and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+        self._store(network, loss, history, n_iter)
+        self._optimizer = optimizer
+        self.t_ = samples_seen + n_iter * n_samples
+        self.best_loss_ = None if self.early_stopping else history.best_loss
+        if self.early_stopping:
+            self.validation_scores_ = list(history.epochs["val_score"])
+            self.best_validation_score_ = history.best_score
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+
+    # ----------------------------------------------------------------- lbfgs
+    def _fit_lbfgs(self, X, Y, sample_weight, rng, first_pass, hidden):
+        restarts = self.n_init if first_pass else 1
+        seeds = rng.integers(np.iinfo(np.int64).max, size=restarts)
+        loss = self._make_loss() if first_pass else self._loss
+        rows = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+        best = None
+        for seed in seeds:
+            if first_pass:
+                run_rng = rng if restarts == 1 else np.random.default_rng(seed)
+                network = self._build_network(
+                    X.shape[1],
+                    Y.shape[1],
+                    hidden,
+                    [0.0] * len(hidden),
+                    run_rng,
+                    X.dtype,
+                )
+            else:
+                network = self.network_
+            self._set_penalties(network, rows)
+            result, history = self._run_lbfgs(network, loss, X, Y, sample_weight)
+            if best is None or result.fun < best[1].fun:
+                best = (network, result, history)
+        network, result, history = best
+        if not all(np.isfinite(p).all() for p in network.params):
+            raise TrainingDivergedError(
+                "the L-BFGS iterates stopped being finite; standardise the input "
+                "features or increase alpha."
+            )
+        if result.status != 0:
+            warnings.warn(
+                f"lbfgs failed to converge after {result.nit} iterations "
+                f"({result.message}). Increase max_iter or max_fun, or scale the data.",
+                ConvergenceWarning,
+            )
+        _refresh_running_statistics(network, X)
+        self._store(network, loss, history, int(result.nit))
+        self.loss_ = float(result.fun)
+        self.best_loss_ = self.loss_
+
+    def _run_lbfgs(self, network, loss, X, Y, sample_weight):
+        """Minimise the full-batch objective with scipy's L-BFGS-B."""
+        params, grads = network.params, network.grads
+        sizes = [p.size for p in params]
+        ends = np.cumsum(sizes)
+        history = nn.History()
+        history.epochs.pop("learning_rate")
+        last = {"value": math.inf}
+
+        def objective(theta):
+            for param, chunk in zip(params, np.split(theta, ends[:-1]), strict=True):
+                param[...] = chunk.reshape(param.shape)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                scores = network.forward(X, training=True)
+                value, d_scores = loss.value_and_gradient(Y, scores, sample_weight)
+                value += network.penalty()
+                network.backward(d_scores, input_grad=False)
+            gradient = np.concatenate([g.ravel() for g in grads]).astype(np.float64)
+            if not (math.isfinite(value) and np.isfinite(gradient).all()):
+                return math.inf, np.zeros_like(theta)  # makes the line search back off
+            last["value"] = float(value)
+            return float(value), gradient
+
+        reporter = EpochReporter(self.verbose, self.max_iter, None)
+        started = [time.perf_counter()]
+
+        def record(intermediate_result):
+            history.epochs["loss"].append(float(intermediate_result.fun))
+            now = time.perf_counter()
+            history.epochs["time"].append(now - started[0])
+            started[0] = now
+            history.best_loss = min(history.best_loss, history.epochs["loss"][-1])
+            reporter(history)
+
+        theta = np.concatenate([p.ravel() for p in params]).astype(np.float64)
+        with reporter:
+            result = scipy.optimize.minimize(
+                objective,
+                theta,
+                method="L-BFGS-B",
+                jac=True,
+                callback=record,
+                options={
+                    "maxfun": self.max_fun,
+                    "maxiter": self.max_iter,
+                    "gtol": self.tol,
+                },
+            )
+        objective(result.x)  # leave the network at the solution
+        return result, history
+
+    # ----------------------------------------------------------------- store
+    def _store(self, network, loss, history, n_iter) -> None:
+        dense = _dense_layers(network)
+        self.network_ = network
+        self._loss = loss
+        self._history = history
+        self.coefs_ = [layer.W for layer in dense]
+        self.intercepts_ = [layer.b for layer in dense]
+        self.n_layers_ = len(dense) + 1
+        self.n_outputs_ = dense[-1].n_out
+        self.n_iter_ = int(n_iter)
+        self.loss_curve_ = list(history.epochs["loss"])
+        if self.loss_curve_:
+            self.loss_ = self.loss_curve_[-1]
+        self.history_ = {key: list(values) for key, values in history.epochs.items()}
+
+    # --------------------------------------------------------------- predict
+    def _raw_output(self, X):
+        """Output-layer activations ``link(z)`` in the training dtype."""
+        check_is_fitted(self)
+        X = self._validate_predict_input(X)
+        with np.errstate(over="ignore"):
+            return self._loss.link(self._scores(X))
+
+    def _scores(self, X):
+        return self.network_.forward(X, training=False)
+
+    def _validate_predict_input(self, X):
+        from sklearn.utils.validation import validate_data
+
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+            reset=False,
+        )
+        dtype = self.network_.dtype
+        return X.astype(dtype, copy=False)
+
+    def _check_solver(self) -> bool:
+        if self.solver not in STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                "partial_fit is only available for stochastic optimizers. "
+                f"{self.solver} is not stochastic."
+            )
+        return True
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def _dense_layers(network) -> list:
+    return [layer for layer in network.layers if isinstance(layer, nn.Dense)]
+
+
+def _better(history, best_history, early_stopping: bool) -> bool:
+    """Restart selection: validation score with early stopping, else final loss."""
+    if early_stopping:
+        return history.best_score > best_history.best_score
+    return history.epochs["loss"][-1] < best_history.epochs["loss"][-1]
+
+
+def _refresh_running_statistics(network, X) -> None:
+    """Set batch-norm running statistics to the full-batch ones (full-batch solvers).
+
+    L-BFGS evaluates the objective at trial points too, so the running averages
+    it leaves behind mix statistics of weights it rejected.
+    """
+    norms = [layer for layer in network.layers if isinstance(layer, nn.BatchNorm)]
+    if not norms:
+        return
+    momenta = [layer.momentum for layer in norms]
+    for layer in norms:
+        layer.momentum = 0.0  # running ← batch statistics
+    try:
+        network.forward(X, training=True)
+    finally:
+        for layer, momentum in zip(norms, momenta, strict=True):
+            layer.momentum = momentum
