@@ -12,4 +12,4 @@ __version__ = "0.1.0.dev0"
 # Public estimators, re-exported here as they land.
 ESTIMATORS: list[str] = ["MLPClassifier", "MLPRegressor"]
 
-__all__ = ["__version__", "nn", *ESTIMATORS]
+__all__ = ["MLPClassifier", "MLPRegressor", "__version__", "nn"]

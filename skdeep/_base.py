@@ -14,13 +14,13 @@ import time
 import warnings
 from abc import abstractmethod
 from numbers import Integral, Real
+from typing import ClassVar
 
 import numpy as np
 import scipy.optimize
 import scipy.sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
@@ -84,7 +84,7 @@ class _EpochSchedule:
 class BaseNetwork(BaseEstimator):
     """Shared implementation of :class:`MLPClassifier` and :class:`MLPRegressor`."""
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         "hidden_layer_sizes": [
             "array-like",
             Interval(Integral, 1, None, closed="left"),
@@ -145,7 +145,9 @@ class BaseNetwork(BaseEstimator):
         """Sample weights for training (the classifier folds class_weight in)."""
         if sample_weight is None:
             return None
-        return _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        return _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
 
     # ------------------------------------------------------------------- fit
     def _fit(self, X, y, sample_weight=None, *, incremental=False, classes=None):
@@ -242,6 +244,7 @@ class BaseNetwork(BaseEstimator):
                 "Got `batch_size` less than 1 or larger than sample size. It is "
                 "going to be clipped",
                 UserWarning,
+                stacklevel=4,
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
@@ -316,26 +319,29 @@ class BaseNetwork(BaseEstimator):
             f"{self.n_iter_no_change} consecutive epochs."
         )
 
-    def _split_validation(self, X, Y, sample_weight, rng):
-        if not self.early_stopping:
+    def _split_validation(self, X, Y, sample_weight, rng, early_stopping):
+        """Hold out ``validation_fraction`` of the sample weight for early stopping.
+
+        Rows are held out whole by content (see :func:`validation_rows`), so that
+        sample weights keep meaning repetition and duplicates never straddle
+        the split.
+        """
+        if not early_stopping:
             return X, Y, sample_weight, None
-        stratify = Y if self._stratify_validation(Y) else None
-        seed = int(rng.integers(np.iinfo(np.int32).max))
-        arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
-        parts = train_test_split(
-            *arrays,
-            test_size=self.validation_fraction,
-            random_state=seed,
-            stratify=stratify,
+        groups = Y.argmax(axis=1) if self._stratify_validation(Y) else None
+        held_out = validation_rows(
+            nn.rows.row_keys(X),
+            sample_weight,
+            groups,
+            self.validation_fraction,
+            seed=rng.integers(np.iinfo(np.uint64).max, dtype=np.uint64),
         )
-        X_train, X_val, Y_train, Y_val = parts[:4]
-        w_train, w_val = (None, None) if sample_weight is None else parts[4:]
-        if X_val.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' "
-                "or the size of your dataset."
-            )
-        return X_train, Y_train, w_train, (X_val, Y_val, w_val)
+        train = ~held_out
+        if sample_weight is None:
+            w_train = w_val = None
+        else:
+            w_train, w_val = sample_weight[train], sample_weight[held_out]
+        return X[train], Y[train], w_train, (X[held_out], Y[held_out], w_val)
 
     def _stratify_validation(self, Y) -> bool:
         return False
@@ -343,10 +349,11 @@ class BaseNetwork(BaseEstimator):
     def _fit_stochastic(
         self, X, Y, sample_weight, rng, first_pass, incremental, hidden, dropout
     ):
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True")
+        # partial_fit is one epoch on the data it is given: like scikit-learn's
+        # SGDClassifier, it leaves early stopping to the caller's loop.
+        early_stopping = self.early_stopping and not incremental
         X_train, Y_train, w_train, validation = self._split_validation(
-            X, Y, sample_weight, rng
+            X, Y, sample_weight, rng, early_stopping
         )
         n_samples = X_train.shape[0]
         batch_size = self._batch_size(n_samples)
@@ -359,8 +366,14 @@ class BaseNetwork(BaseEstimator):
         for restart, seed in enumerate(seeds):
             run_rng = rng if restarts == 1 else np.random.default_rng(seed)
             if first_pass:
+                # The network (initial weights, then dropout draws) gets a stream
+                # of its own: how many numbers shuffling takes depends on the
+                # number of rows, and dropout must not depend on it.
+                network_rng = np.random.default_rng(
+                    run_rng.integers(np.iinfo(np.int64).max)
+                )
                 network = self._build_network(
-                    X.shape[1], Y.shape[1], hidden, dropout, run_rng, X.dtype
+                    X.shape[1], Y.shape[1], hidden, dropout, network_rng, X.dtype
                 )
                 history, samples_seen = None, 0
             else:
@@ -384,7 +397,7 @@ class BaseNetwork(BaseEstimator):
                     rng=run_rng, epochs=1 if incremental else self.max_iter,
                     batch_size=batch_size, sample_weight=w_train,
                     shuffle=self.shuffle, validation_data=validation,
-                    validation_score=scorer, early_stopping=self.early_stopping,
+                    validation_score=scorer, early_stopping=early_stopping,
                     n_iter_no_change=self.n_iter_no_change, tol=self.tol,
                     callbacks=tuple(callbacks),
                     on_plateau=self._reduce_on_plateau(optimizer, reporter),
@@ -394,7 +407,7 @@ class BaseNetwork(BaseEstimator):
                     reporter.message(f"{self._stall_message()} Stopping.")
             n_iter = history.n_epochs - epochs_before
             run = (network, history, optimizer, n_iter, samples_seen)
-            if best is None or _better(history, best[1], self.early_stopping):
+            if best is None or _better(history, best[1], early_stopping):
                 best = run
         network, history, optimizer, n_iter, samples_seen = best
         if not history.stopped and not incremental and n_iter == self.max_iter:
@@ -402,12 +415,13 @@ class BaseNetwork(BaseEstimator):
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
                 "reached and the optimization hasn't converged yet.",
                 ConvergenceWarning,
+                stacklevel=4,
             )
         self._store(network, loss, history, n_iter)
         self._optimizer = optimizer
         self.t_ = samples_seen + n_iter * n_samples
-        self.best_loss_ = None if self.early_stopping else history.best_loss
-        if self.early_stopping:
+        self.best_loss_ = None if early_stopping else history.best_loss
+        if early_stopping:
             self.validation_scores_ = list(history.epochs["val_score"])
             self.best_validation_score_ = history.best_score
         else:
@@ -449,6 +463,7 @@ class BaseNetwork(BaseEstimator):
                 f"lbfgs failed to converge after {result.nit} iterations "
                 f"({result.message}). Increase max_iter or max_fun, or scale the data.",
                 ConvergenceWarning,
+                stacklevel=4,
             )
         _refresh_running_statistics(network, X)
         self._store(network, loss, history, int(result.nit))
@@ -558,6 +573,61 @@ class BaseNetwork(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def validation_rows(keys, sample_weight, groups, fraction, *, seed) -> np.ndarray:
+    """Boolean mask of the rows held out for validation.
+
+    Distinct rows (equal content keys) are ranked by a seeded hash of their key
+    and taken, per group (class) when ``groups`` is given, until they hold
+    ``fraction`` of the group's weight, leaving each group at least one distinct
+    row to train on. Then at least two distinct rows are held out in all.
+    Rows of zero weight always train (they count for nothing either way). A
+    weight of k is thus held out exactly like k copies of the row.
+    """
+    n = keys.shape[0]
+    weights = np.ones(n) if sample_weight is None else np.asarray(sample_weight)
+    groups = np.zeros(n, dtype=np.intp) if groups is None else np.asarray(groups)
+    rank = nn.rows.mix(keys ^ seed)
+    order = np.lexsort((rank, groups))  # by group, then by hashed key
+    unique_rows, first, inverse = np.unique(
+        np.stack([groups[order].astype(np.uint64), keys[order]]),
+        axis=1, return_index=True, return_inverse=True,
+    )  # fmt: skip
+    del unique_rows
+    # np.unique sorts its columns; put the distinct rows back in ranked order.
+    ranked = np.argsort(first, kind="stable")
+    position = np.empty_like(ranked)
+    position[ranked] = np.arange(ranked.size)
+    distinct_of_row = position[inverse.ravel()]  # per sorted row
+    weight = np.bincount(distinct_of_row, weights=weights[order], minlength=ranked.size)
+    group = groups[order][first[ranked]]
+    live = weight > 0
+    taken = np.zeros(ranked.size, dtype=bool)
+    for g in np.unique(group[live]):
+        members = np.flatnonzero((group == g) & live)
+        before = np.cumsum(weight[members]) - weight[members]
+        take = before < fraction * weight[members].sum()
+        take[-1] = False  # the group keeps a distinct row to train on
+        taken[members[take]] = True
+    if taken.sum() < 2:
+        # Too few by weight: add the best-ranked rows whose group can spare them.
+        for d in np.flatnonzero(live & ~taken):
+            left = live & ~taken & (group == group[d])
+            if left.sum() > 1:
+                taken[d] = True
+            if taken.sum() >= 2:
+                break
+    if taken.sum() < 2 or not (live & ~taken).any():
+        raise ValueError(
+            f"early_stopping needs a validation set of at least 2 distinct samples "
+            f"and samples left to train on, but the data has "
+            f"n_samples={n} ({int(live.sum())} distinct with nonzero weight). Set "
+            "early_stopping=False or provide more data."
+        )
+    held_out = np.empty(n, dtype=bool)
+    held_out[order] = taken[distinct_of_row]
+    return held_out
 
 
 def _dense_layers(network) -> list:

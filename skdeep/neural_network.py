@@ -10,6 +10,7 @@ restarts). The work is done by :mod:`skdeep.nn`; see :mod:`skdeep._base`.
 from __future__ import annotations
 
 from numbers import Real
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
@@ -216,7 +217,7 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
     array([[1., 0., 0.]])
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         **BaseNetwork._parameter_constraints,
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "class_weight": [dict, list, StrOptions({"balanced"}), None],
@@ -387,7 +388,9 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
 
     def _training_weights(self, sample_weight, X, y, incremental):
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
         if self.class_weight is None:
             return sample_weight
         if incremental and self.class_weight == "balanced":
@@ -448,13 +451,22 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
             Class probabilities in the order of ``classes_`` (for multi-label
             output, each label's probability).
         """
-        proba = self._raw_output(X)
-        if proba.shape[1] == 1 and not self._multilabel:
-            return np.hstack([1.0 - proba, proba])
-        return proba
+        check_is_fitted(self)
+        scores = self._scores(self._validate_predict_input(X))
+        if self.out_activation_ == "softmax":
+            return nn.losses.softmax(scores)
+        sigmoid = nn.activations.sigmoid
+        if self._multilabel:
+            proba = sigmoid(scores)
+        else:  # σ(−z) for the negative class: 1 − σ(z) would round to 0 early
+            proba = np.hstack([sigmoid(-scores), sigmoid(scores)])
+        # Sigmoid probabilities stay strictly inside (0, 1): σ(z) rounds to 1
+        # for z > 37 in float64, yet no binary event is certain.
+        info = np.finfo(proba.dtype)
+        return np.clip(proba, info.tiny, 1.0 - info.epsneg, out=proba)
 
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`, computed stably from the scores.
+        """Logarithm of :meth:`predict_proba`.
 
         Parameters
         ----------
@@ -464,17 +476,11 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
-            Log-probabilities, finite even where the probability rounds to 0.
+            ``log(predict_proba(X))``.
         """
-        check_is_fitted(self)
-        scores = self._scores(self._validate_predict_input(X))
-        if self.out_activation_ == "softmax":
-            return scores - nn.losses.logsumexp(scores)
-        # log σ(z) = −softplus(−z) and log(1 − σ(z)) = −softplus(z)
-        log_positive = -nn.activations.softplus(-scores)
-        if self._multilabel:
-            return log_positive
-        return np.hstack([-nn.activations.softplus(scores), log_positive])
+        proba = self.predict_proba(X)
+        with np.errstate(divide="ignore"):
+            return np.log(proba, out=proba)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -533,7 +539,7 @@ default='squared_error'
     True
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         **BaseNetwork._parameter_constraints,
         "loss": [StrOptions({"squared_error", "poisson", "absolute_error", "huber"})],
     }

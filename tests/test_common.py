@@ -15,7 +15,12 @@ _MODERN = dict(
     dropout=0.1, normalization="batch", learning_rate="cosine", solver="rmsprop"
 )
 _REGULARISED = dict(
-    solver="sgd", activation="gelu", early_stopping=True, l1=1e-4, max_iter=100
+    solver="sgd",
+    learning_rate="adaptive",
+    activation="gelu",
+    early_stopping=True,
+    l1=1e-4,
+    max_iter=100,
 )
 NETWORK_CONFIGURATIONS: list = [
     MLPClassifier(max_iter=100),

@@ -358,7 +358,7 @@ class Activation(Layer):
         self.grads = [np.zeros_like(p) for p in self.params]
         return n_in
 
-    def forward(self, X, training=False):
+    def forward(self, X, training=False, rows=None):
         self._Z = X
         self._A = self.function(X)
         return self._A

@@ -9,6 +9,7 @@ import numpy as np
 
 from .layers import Layer
 from .losses import Loss
+from .rows import Rows
 
 
 def check_gradients(
@@ -89,13 +90,17 @@ def check_gradients(
         for generator, state in zip(generators, start_states, strict=True):
             generator.bit_generator.state = state
 
+    # Weighted batch statistics are checked too; dropout is keyed by position
+    # here, since perturbing X must not change the masks.
+    rows = Rows(weights=None if sample_weight is None else np.asarray(sample_weight))
+
     def objective() -> float:
         replay_randomness()
-        scores = network.forward(X, training)
+        scores = network.forward(X, training, rows)
         return loss.value(y, scores, sample_weight) + network.penalty()
 
     replay_randomness()
-    scores = network.forward(X, training)
+    scores = network.forward(X, training, rows)
     d_scores = loss.gradient(y, scores, sample_weight)
     d_input = network.backward(d_scores, input_grad=check_input)
     analytic = [g.copy() for g in network.grads]

@@ -5,9 +5,11 @@ optimizers never need to know which layer they talk to:
 
 ``build(n_in, rng, dtype) -> n_out``
     Create parameters (from ``rng``, never the global NumPy state) in ``dtype``.
-``forward(X, training) -> Y``
+``forward(X, training, rows=None) -> Y``
     Compute the output and cache what ``backward`` needs. ``training`` selects
-    batch statistics (batch norm) and random masks (dropout).
+    batch statistics (batch norm) and random masks (dropout). ``rows``
+    (:class:`~skdeep.nn.rows.Rows`) carries the batch's sample weights and
+    content keys, so that a weight means repetition inside the layers too.
 ``backward(dY, input_grad=True) -> dX``
     Given ∂L/∂Y, fill ``grads`` with ∂L/∂θ (same order as ``params``) and return
     ∂L/∂X. With ``input_grad=False`` the layer may skip ∂L/∂X (the first layer
@@ -26,6 +28,7 @@ import numpy as np
 import scipy.sparse
 
 from . import initializers
+from .rows import Rows, keyed_bits
 
 
 class Layer:
@@ -40,7 +43,9 @@ class Layer:
         """Create parameters for ``n_in`` input features; return ``n_out``."""
         return n_in
 
-    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+    def forward(
+        self, X: np.ndarray, training: bool = False, rows: Rows | None = None
+    ) -> np.ndarray:
         """Return the layer's output for the batch ``X`` (n_samples, n_in)."""
         return X
 
@@ -131,7 +136,7 @@ class Dense(Layer):
         self._ones = np.ones(0, dtype=dtype)
         return self.n_out
 
-    def forward(self, X, training=False):
+    def forward(self, X, training=False, rows=None):
         self._X = X
         Y = X @ self.W
         Y += self.b
@@ -212,14 +217,20 @@ class Dropout(Layer):
         self.rng = rng
         return n_in
 
-    def forward(self, X, training=False):
+    def forward(self, X, training=False, rows=None):
         if not training or self.rate == 0.0:
             self._mask = None
             return X
-        # Generator.random only produces float32/float64; anything else runs in float64.
-        draw_dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
-        keep = self.rng.random(X.shape, dtype=draw_dtype) >= self.rate
-        self._mask = keep.astype(X.dtype) * (1.0 / (1.0 - self.rate))
+        # Masks are keyed by row content (see skdeep.nn.rows): copies of a row are
+        # dropped alike, so a sample weight of k trains exactly like k copies.
+        keys = rows.keys if rows is not None and rows.keys is not None else None
+        if keys is None:
+            keys = np.arange(X.shape[0], dtype=np.uint64)
+        seed = self.rng.integers(np.iinfo(np.uint64).max, dtype=np.uint64)
+        threshold = np.uint64(round(self.rate * 2.0**53))
+        keep = keyed_bits(keys, seed, X.shape[1]) >= threshold
+        self._mask = keep.astype(X.dtype)
+        self._mask *= X.dtype.type(1.0 / (1.0 - self.rate))
         return X * self._mask
 
     def backward(self, dY, input_grad=True):
@@ -296,11 +307,19 @@ class BatchNorm(_Normalization):
         self.state = [self.running_mean, self.running_var]
         return super().build(n_in, rng, dtype)
 
-    def forward(self, X, training=False):
+    def forward(self, X, training=False, rows=None):
         self._training = training
+        self._weights = None
         if training:
-            mean = X.mean(axis=0)
-            var = X.var(axis=0)
+            weights = None if rows is None else rows.weights
+            if weights is None or not weights.sum() > 0:
+                mean = X.mean(axis=0)
+                var = X.var(axis=0)
+            else:
+                # Weighted moments: a weight of k counts the row k times.
+                self._weights = (weights / weights.sum()).astype(X.dtype, copy=False)
+                mean = self._weights @ X
+                var = self._weights @ np.square(X - mean)
             self.running_mean *= self.momentum
             self.running_mean += (1.0 - self.momentum) * mean
             self.running_var *= self.momentum
@@ -316,10 +335,17 @@ class BatchNorm(_Normalization):
             return None
         if not self._training:  # running statistics are constants
             return dY * (self.gamma * self._inv_std)
-        n = dY.shape[0]
-        return (self.gamma * self._inv_std / n) * (
-            n * dY - dbeta - self._X_hat * dgamma
-        )
+        if self._weights is None:
+            n = dY.shape[0]
+            return (self.gamma * self._inv_std / n) * (
+                n * dY - dbeta - self._X_hat * dgamma
+            )
+        # With normalised weights pᵢ (Σp = 1) in the moments:
+        # ∂L/∂xᵢ = γ/σ ⊙ (dYᵢ − pᵢ (∂L/∂β + x̂ᵢ ⊙ ∂L/∂γ)).
+        shared = self._X_hat * dgamma
+        shared += dbeta
+        shared *= self._weights[:, None]
+        return (self.gamma * self._inv_std) * (dY - shared)
 
 
 class LayerNorm(_Normalization):
@@ -348,7 +374,7 @@ class LayerNorm(_Normalization):
             raise ValueError(f"LayerNorm epsilon must be > 0, got {epsilon!r}.")
         self.epsilon = epsilon
 
-    def forward(self, X, training=False):
+    def forward(self, X, training=False, rows=None):
         mean = X.mean(axis=1, keepdims=True)
         var = X.var(axis=1, keepdims=True)
         self._inv_std = 1.0 / np.sqrt(var + self.epsilon)

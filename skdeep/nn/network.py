@@ -61,9 +61,9 @@ class Sequential(Layer):
                 layer.feeds_rectifier = upcoming_rectifier
                 upcoming_rectifier = False
 
-    def forward(self, X, training=False):
+    def forward(self, X, training=False, rows=None):
         for layer in self.layers:
-            X = layer.forward(X, training)
+            X = layer.forward(X, training, rows)
         return X
 
     def backward(self, dY, input_grad=True):

@@ -20,6 +20,7 @@ import scipy.sparse
 from .layers import Layer
 from .losses import Loss
 from .optimizers import Optimizer
+from .rows import Rows, row_keys
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -41,6 +42,9 @@ class History:
     best_loss, best_score : float
         Lowest training loss seen; best validation score seen (``-inf`` when
         there is no validation data).
+    best_val_loss : float
+        Validation loss of the best epoch under early stopping (breaks ties
+        between equal validation scores).
     no_improvement_count : int
         Consecutive epochs without an improvement larger than ``tol``.
     stopped : bool
@@ -56,6 +60,7 @@ class History:
     best_epoch: int | None = None
     best_loss: float = math.inf
     best_score: float = -math.inf
+    best_val_loss: float = math.inf
     no_improvement_count: int = 0
     stopped: bool = False
     n_steps: int = 0
@@ -177,6 +182,7 @@ def train(
         history.epochs.setdefault("val_loss", [])
         history.epochs.setdefault("val_score", [])
     batch_size = max(1, min(int(batch_size), X.shape[0]))
+    keys = row_keys(X)  # dropout masks follow row content, see skdeep.nn.rows
     best_weights = None
 
     # Overflow inside a diverging step is reported by the divergence guard below
@@ -187,7 +193,8 @@ def train(
             history.epochs["learning_rate"].append(optimizer.current_learning_rate())
             epoch_loss = _run_epoch(
                 network, loss, optimizer, X, y, sample_weight=sample_weight,
-                rng=rng, batch_size=batch_size, shuffle=shuffle, history=history,
+                keys=keys, rng=rng, batch_size=batch_size, shuffle=shuffle,
+                history=history,
             )  # fmt: skip
             history.epochs["loss"].append(epoch_loss)
             if validation_data is not None:
@@ -256,13 +263,15 @@ def _batches(n: int, batch_size: int, rng, shuffle: bool):
 
 
 def _run_epoch(
-    network, loss, optimizer, X, y, *, sample_weight, rng, batch_size, shuffle, history
-) -> float:
+    network, loss, optimizer, X, y, *, sample_weight, keys, rng, batch_size, shuffle,
+    history,
+) -> float:  # fmt: skip
     total, n = 0.0, X.shape[0]
     for rows in _batches(n, batch_size, rng, shuffle):
         X_batch, y_batch = X[rows], y[rows]
         w_batch = None if sample_weight is None else sample_weight[rows]
-        scores = network.forward(X_batch, training=True)
+        batch = Rows(keys=keys[rows], weights=w_batch)
+        scores = network.forward(X_batch, training=True, rows=batch)
         value, d_scores = loss.value_and_gradient(y_batch, scores, w_batch)
         value += network.penalty()
         if not math.isfinite(value):
@@ -305,15 +314,27 @@ def _update_best(history: History, early_stopping: bool, tol: float | None) -> b
 
     Mirrors scikit-learn's MLP: with early stopping the validation score is
     monitored (higher is better), otherwise the training loss (lower is better).
+    One addition: a validation score within ``tol`` of the best one (accuracy
+    on a small validation set ties for many epochs) counts as an improvement
+    when the validation loss improved by more than ``tol``, so that a
+    saturated score does not stop training that is still making progress; the
+    weights kept are then those of the lowest validation loss among the
+    epochs whose score ties the best.
     """
     tol = 0.0 if tol is None else tol
     epoch = history.n_epochs - 1
     if early_stopping:
         score = history.epochs["val_score"][-1]
+        val_loss = history.epochs["val_loss"][-1]
+        beats = score > history.best_score + tol
+        ties = score >= history.best_score - tol
+        progress = beats or (ties and val_loss < history.best_val_loss - tol)
         history.no_improvement_count = (
-            history.no_improvement_count + 1 if score < history.best_score + tol else 0
+            0 if progress else history.no_improvement_count + 1
         )
-        improved = score > history.best_score
+        improved = beats or (ties and val_loss < history.best_val_loss)
+        if improved:
+            history.best_val_loss = val_loss
     else:
         loss = history.epochs["loss"][-1]
         history.no_improvement_count = (
