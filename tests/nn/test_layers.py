@@ -233,3 +233,37 @@ def test_layer_repr_shows_its_options():
         repr(nn.Activation("leaky_relu", alpha=0.2))
         == "Activation('leaky_relu', alpha=0.2)"
     )
+
+
+def test_weighted_batchnorm_passes_gradient_check(rng):
+    net = nn.Sequential(
+        [nn.Dense(5), nn.BatchNorm(), nn.Activation("tanh"), nn.Dense(2)]
+    )
+    net.build(3, rng, np.float64)
+    X, y = rng.normal(size=(12, 3)), rng.normal(size=(12, 2))
+    weights = rng.uniform(0.0, 3.0, size=12)
+    assert nn.check_gradients(net, SQUARED, X, y, sample_weight=weights) < 1e-7
+
+
+def test_batchnorm_weights_mean_repetition(rng):
+    X = rng.normal(size=(8, 3))
+    counts = np.array([0, 1, 2, 3, 1, 0, 2, 1])
+    weighted = _built(nn.BatchNorm(), 3, rng)
+    repeated = _built(nn.BatchNorm(), 3, rng)
+    out_w = weighted.forward(X, training=True, rows=nn.rows.Rows(weights=counts * 1.0))
+    out_r = repeated.forward(np.repeat(X, counts, axis=0), training=True)
+    assert_allclose(np.repeat(out_w, counts, axis=0), out_r, rtol=1e-12, atol=1e-12)
+    assert_allclose(weighted.running_var, repeated.running_var, rtol=1e-12)
+
+
+def test_dropout_masks_follow_row_keys(rng):
+    X = np.ones((6, 400))
+    keys = np.array([7, 8, 7, 9, 8, 7], dtype=np.uint64)
+    layer = _built(nn.Dropout(0.5), 400, np.random.default_rng(0))
+    out = layer.forward(X, training=True, rows=nn.rows.Rows(keys=keys))
+    assert_array_equal(out[0], out[2])
+    assert_array_equal(out[0], out[5])
+    assert_array_equal(out[1], out[4])
+    assert not np.array_equal(out[0], out[1])
+    again = layer.forward(X, training=True, rows=nn.rows.Rows(keys=keys))
+    assert not np.array_equal(out, again)  # a new draw per call

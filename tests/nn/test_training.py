@@ -272,3 +272,61 @@ def test_continuing_a_stopped_history_trains_again(rng):
     history = _train(X, y, rng, history=history, **kwargs)
     # A fresh stall count: three more non-improving epochs, not one.
     assert history.n_epochs == 7
+
+
+def test_dropout_and_batchnorm_weights_equal_repeating_rows(rng):
+    X, y = _blobs(rng, n=30)
+    counts = rng.integers(0, 4, size=30)
+    repeated = np.repeat(np.arange(30), counts)
+    layers = lambda: [  # noqa: E731
+        nn.Dense(16), nn.BatchNorm(), nn.Activation("relu"), nn.Dropout(0.3),
+        nn.Dense(3),
+    ]  # fmt: skip
+    weighted, duplicated = _net(layers=layers()), _net(layers=layers())
+    # SGD, not Adam: the bias before batch norm has a zero gradient, whose
+    # rounding noise Adam would scale up to lr/epsilon.
+    common = dict(epochs=5, tol=None)
+    _train(
+        X,
+        y,
+        np.random.default_rng(1),
+        net=weighted,
+        batch_size=1000,
+        sample_weight=counts * 1.0,
+        optimizer=nn.optimizers.get("sgd", learning_rate=0.1),
+        **common,
+    )
+    _train(X[repeated], y[repeated], np.random.default_rng(1), net=duplicated,
+           batch_size=1000, optimizer=nn.optimizers.get("sgd", learning_rate=0.1), **common)  # fmt: skip
+    for a, b in zip(weighted.get_weights(), duplicated.get_weights(), strict=True):
+        assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_a_tied_validation_score_with_a_better_validation_loss_is_progress():
+    history = nn.History()
+    history.epochs.update(val_loss=[], val_score=[])
+    steps = [(0.9, 1.0), (0.9, 0.8), (0.9, 0.8), (0.95, 0.9)]
+    improved, counts = [], []
+    for score, val_loss in steps:
+        history.epochs["loss"].append(1.0)
+        history.epochs["val_score"].append(score)
+        history.epochs["val_loss"].append(val_loss)
+        improved.append(nn.training._update_best(history, True, tol=1e-4))
+        counts.append(history.no_improvement_count)
+    assert improved == [True, True, False, True]
+    assert counts == [0, 0, 1, 0]
+    assert history.best_epoch == 3 and history.best_val_loss == 0.9
+
+
+def test_on_plateau_can_continue_training(rng):
+    X, y = _blobs(rng, n=60)
+    calls = []
+
+    def lower_and_continue(history):
+        calls.append(history.n_epochs)
+        return len(calls) < 3
+
+    history = _train(X, y, rng, epochs=100, tol=1e6, n_iter_no_change=1,
+                     on_plateau=lower_and_continue)  # fmt: skip
+    # More than n_iter_no_change=1 stalled epochs: epoch 3, then every 2 epochs.
+    assert calls == [3, 5, 7] and history.n_epochs == 7 and history.stopped
