@@ -15,6 +15,7 @@ extensions = [
 ]
 
 autosummary_generate = True
+templates_path = ["_templates"]
 numpydoc_show_class_members = False
 exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py"]
 
@@ -25,3 +26,15 @@ sphinx_gallery_conf = {
 }
 
 html_theme = "alabaster"
+
+
+def _skip_metadata_request_methods(app, what, name, obj, skip, options):
+    # scikit-learn generates set_fit_request & co. on every estimator class; they
+    # are documented in scikit-learn's metadata-routing guide, not here.
+    if name.startswith("set_") and name.endswith("_request"):
+        return True
+    return skip
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_metadata_request_methods)

@@ -149,7 +149,7 @@ loss_ : float
         layers), for inspection or reuse with :mod:`skdeep.nn`.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features seen during fit, when they are all strings.
     n_iter_ : int
         Epochs (or L-BFGS iterations) run by the last fit.
@@ -208,8 +208,8 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
     >>> X, y = load_iris(return_X_y=True)
     >>> clf = make_pipeline(
     ...     StandardScaler(),
-    ...     MLPClassifier((32,), activation="gelu", dropout=0.1, max_iter=300,
-    ...                   random_state=0),
+    ...     MLPClassifier((32,), activation="gelu", dropout=0.1,
+    ...                   learning_rate_init=0.01, max_iter=300, random_state=0),
     ... ).fit(X, y)
     >>> clf.score(X, y) > 0.95
     True
@@ -532,8 +532,8 @@ default='squared_error'
     >>> X, y = load_diabetes(return_X_y=True)
     >>> reg = make_pipeline(
     ...     StandardScaler(),
-    ...     MLPRegressor(loss="huber", hidden_layer_sizes=(32,), solver="lbfgs",
-    ...                  random_state=0),
+    ...     MLPRegressor(loss="huber", hidden_layer_sizes=(32,),
+    ...                  learning_rate_init=0.01, max_iter=300, random_state=0),
     ... ).fit(X, y / 100)
     >>> reg.score(X, y / 100) > 0.5
     True

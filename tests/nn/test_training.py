@@ -285,19 +285,13 @@ def test_dropout_and_batchnorm_weights_equal_repeating_rows(rng):
     weighted, duplicated = _net(layers=layers()), _net(layers=layers())
     # SGD, not Adam: the bias before batch norm has a zero gradient, whose
     # rounding noise Adam would scale up to lr/epsilon.
-    common = dict(epochs=5, tol=None)
-    _train(
-        X,
-        y,
-        np.random.default_rng(1),
-        net=weighted,
-        batch_size=1000,
-        sample_weight=counts * 1.0,
-        optimizer=nn.optimizers.get("sgd", learning_rate=0.1),
-        **common,
-    )
+    common = dict(epochs=5, tol=None, batch_size=1000)
+    sgd = nn.optimizers.get("sgd", learning_rate=0.1)
+    _train(X, y, np.random.default_rng(1), net=weighted, optimizer=sgd,
+           sample_weight=counts * 1.0, **common)  # fmt: skip
+    sgd = nn.optimizers.get("sgd", learning_rate=0.1)
     _train(X[repeated], y[repeated], np.random.default_rng(1), net=duplicated,
-           batch_size=1000, optimizer=nn.optimizers.get("sgd", learning_rate=0.1), **common)  # fmt: skip
+           optimizer=sgd, **common)  # fmt: skip
     for a, b in zip(weighted.get_weights(), duplicated.get_weights(), strict=True):
         assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
