@@ -469,6 +469,8 @@ class BaseNetwork(BaseEstimator):
         self._store(network, loss, history, int(result.nit))
         self.loss_ = float(result.fun)
         self.best_loss_ = self.loss_
+        # As in scikit-learn, only the stochastic solvers count samples seen.
+        self.t_ = 0 if first_pass else getattr(self, "t_", 0)
 
     def _run_lbfgs(self, network, loss, X, Y, sample_weight):
         """Minimise the full-batch objective with scipy's L-BFGS-B."""

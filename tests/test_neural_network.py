@@ -420,3 +420,47 @@ def test_verbose_2_without_tqdm_prints_progress_with_eta(blobs, capsys, monkeypa
                          random_state=0), X, y)  # fmt: skip
     out = capsys.readouterr().out
     assert re.search(r"epoch 3/3 +loss \S+ +val_loss \S+ +ETA", out)
+
+
+# ------------------------------------------------------- drop-in for sklearn
+@pytest.mark.parametrize(
+    "ours, theirs",
+    [
+        (MLPClassifier, "MLPClassifier"),
+        (MLPRegressor, "MLPRegressor"),
+    ],
+)
+def test_every_scikit_learn_parameter_with_the_same_default(ours, theirs):
+    import inspect
+
+    import sklearn.neural_network
+
+    reference = inspect.signature(getattr(sklearn.neural_network, theirs)).parameters
+    mine = inspect.signature(ours).parameters
+    for name, parameter in reference.items():
+        assert name in mine, name
+        assert mine[name].default == parameter.default, name
+        assert mine[name].kind == parameter.kind, name
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_same_fitted_attributes_as_scikit_learn(blobs, solver, early_stopping):
+    import sklearn.neural_network
+
+    X, y = blobs
+    kw = dict(solver=solver, max_iter=5, early_stopping=early_stopping, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = sklearn.neural_network.MLPClassifier(**kw).fit(X, y)
+        mine = MLPClassifier(**kw).fit(X, y)
+    fitted = {a for a in vars(reference) if a.endswith("_") and not a.startswith("_")}
+    assert fitted <= set(vars(mine))
+    for name in fitted:
+        theirs, ours = getattr(reference, name), getattr(mine, name)
+        assert type(ours) is type(theirs) or (
+            isinstance(theirs, float | np.floating) and isinstance(ours, float)
+        ), name
+    assert [c.shape for c in mine.coefs_] == [c.shape for c in reference.coefs_]
+    assert mine.n_layers_ == reference.n_layers_
+    assert mine.out_activation_ == reference.out_activation_
