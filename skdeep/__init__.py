@@ -5,10 +5,19 @@ NumPy core of layers, losses, optimizers, schedules and the training loop.
 """
 
 from . import nn
+from .linear_model import (  # noqa: F401 (re-exported: ESTIMATORS is in __all__)
+    LeastSquaresRegressor,
+    LogisticRegression,
+    SoftmaxClassifier,
+)
 
 __version__ = "0.1.0.dev0"
 
 # Public estimators, re-exported here as they land.
-ESTIMATORS: list[str] = []
+ESTIMATORS: list[str] = [
+    "LeastSquaresRegressor",
+    "LogisticRegression",
+    "SoftmaxClassifier",
+]
 
 __all__ = ["__version__", "nn", *ESTIMATORS]
