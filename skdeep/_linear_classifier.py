@@ -9,6 +9,7 @@ prediction methods of :class:`~skdeep.LogisticRegression` and
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
 import warnings
 from numbers import Integral, Real
@@ -71,6 +72,27 @@ def _diverged(estimator, exc, advice: str):
 
 def _minibatch_solver(self) -> bool:
     return self.solver in ("sgd", "adam")
+
+
+def _total_weight(X, sample_weight) -> float:
+    return float(X.shape[0] if sample_weight is None else sample_weight.sum())
+
+
+@contextlib.contextmanager
+def _all_or_nothing(estimator):
+    """Put the estimator's attributes back as they were if the body raises.
+
+    ``validate_data`` sets ``n_features_in_`` before any solver runs; a fit that
+    then fails (divergence, a refused option) must not leave a half-fitted
+    estimator that ``check_is_fitted`` would accept.
+    """
+    before = dict(vars(estimator))
+    try:
+        yield
+    except BaseException:
+        vars(estimator).clear()
+        vars(estimator).update(before)
+        raise
 
 
 class _LinearClassifier(ClassifierMixin, BaseEstimator):
@@ -136,6 +158,10 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
+        with _all_or_nothing(self):
+            return self._fit(X, y, sample_weight)
+
+    def _fit(self, X, y, sample_weight):
         self._check_penalty_solver()
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
         check_classification_targets(y)
@@ -147,11 +173,12 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             if _minibatch_solver(self):
                 rng = _generator(self.random_state)
                 optimizer = self._new_optimizer(X, sample_weight)
+                total = _total_weight(X, sample_weight)
                 result = self._fit_minibatch(
                     X, y_index, sample_weight, classes, start, optimizer, rng,
-                    epochs=self.max_iter,
+                    epochs=self.max_iter, total=total,
                 )  # fmt: skip
-                self._optimizer, self._rng = optimizer, rng
+                self._optimizer, self._rng, self._seen_weight = optimizer, rng, total
             else:
                 result = self._fit_full_batch(X, y_index, sample_weight, classes, start)
         self.classes_ = classes
@@ -163,9 +190,9 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch of minibatch updates on ``(X, y)`` (solver 'sgd' or 'adam').
 
-        Each call continues from the current coefficients and optimizer state;
-        the penalty is scaled by the total weight of the rows given in this call
-        (as :meth:`fit` scales it by the whole training set).
+        Each call continues from the current coefficients and optimizer state
+        and minimises the objective over all the rows seen so far: the penalty
+        is scaled by their total weight (a row passed twice counts twice).
 
         Parameters
         ----------
@@ -180,18 +207,22 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : object
         """
+        with _all_or_nothing(self):
+            return self._partial_fit(X, y, classes, sample_weight)
+
+    def _partial_fit(self, X, y, classes, sample_weight):
         self._check_penalty_solver()
-        first_call = not hasattr(self, "classes_")
-        if first_call and classes is None:
+        fitted = hasattr(self, "classes_")
+        if not fitted and classes is None:
             raise ValueError(
                 "classes must be passed on the first call to partial_fit: the "
                 "array of every label the stream will contain."
             )
         X, y = validate_data(
-            self, X, y, dtype=[np.float64, np.float32], order="C", reset=first_call
+            self, X, y, dtype=[np.float64, np.float32], order="C", reset=not fitted
         )
         check_classification_targets(y)
-        if first_call:
+        if not fitted:
             all_classes = np.unique(np.asarray(classes))
             if len(all_classes) < 2:
                 raise ValueError(
@@ -204,32 +235,37 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
                 np.unique(np.asarray(classes)), all_classes
             ):
                 raise ValueError(
-                    f"classes={classes!r} differs from the classes of the first "
-                    f"call to partial_fit, {all_classes!r}."
+                    f"classes={list(classes)!r} differs from the classes of the "
+                    f"first call to partial_fit, {all_classes.tolist()!r}."
                 )
         unknown = np.setdiff1d(y, all_classes)
         if unknown.size:
             raise ValueError(
-                f"y contains labels {unknown!r} that are not in classes "
-                f"{all_classes!r} given on the first call to partial_fit."
+                f"y contains labels {unknown.tolist()!r} that are not in classes "
+                f"{all_classes.tolist()!r} given on the first call to partial_fit."
             )
         y_index = np.searchsorted(all_classes, y)
         sample_weight = self._sample_weight(X, y, y_index, sample_weight, all_classes)
-        if first_call:
-            start = self._starting_point(X.shape[1], all_classes, X.dtype)
-            rng = _generator(self.random_state)
-            optimizer = self._new_optimizer(X, sample_weight)
-        else:
+        if fitted:
             start = (self.coef_, self.intercept_)
-            rng, optimizer = self._rng, self._optimizer
+        else:
+            start = self._starting_point(X.shape[1], all_classes, X.dtype)
+        # Copies: a failed call must leave the stored state as it was.
+        if hasattr(self, "_optimizer"):
+            optimizer, rng = copy.deepcopy(self._optimizer), copy.deepcopy(self._rng)
+        else:
+            optimizer = self._new_optimizer(X, sample_weight)
+            rng = _generator(self.random_state)
+        seen = getattr(self, "_seen_weight", 0.0) + _total_weight(X, sample_weight)
         with _blas_threads(X.shape[0] * X.shape[1] * max(2, len(all_classes))):
             coef, intercept, n_iter = self._fit_minibatch(
-                X, y_index, sample_weight, all_classes, start, optimizer, rng, epochs=1
-            )
+                X, y_index, sample_weight, all_classes, start, optimizer, rng,
+                epochs=1, total=seen,
+            )  # fmt: skip
         self.classes_ = all_classes
         self.coef_, self.intercept_ = coef, intercept
-        self.n_iter_ = n_iter if first_call else self.n_iter_ + n_iter
-        self._optimizer, self._rng = optimizer, rng
+        self.n_iter_ = self.n_iter_ + n_iter if fitted else n_iter
+        self._optimizer, self._rng, self._seen_weight = optimizer, rng, seen
         return self
 
     def _check_penalty_solver(self):
@@ -399,11 +435,13 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
 
         SGD steps by ``1/L``, with L the largest curvature of the mean loss over
         the data, ``c·λ_max(AᵀDA/Σsᵢ)`` for ``A = [X, 1]`` and c = ¼ (sigmoid)
-        or ½ (softmax), doubled as a margin for minibatch noise; Adam, whose
-        steps do not scale with the gradient, uses 0.01 per coordinate.
+        or ½ (softmax), doubled as a margin for minibatch noise. Adam, whose
+        steps do not scale with the gradient, uses 0.03 per coordinate: on
+        standardised digits and breast-cancer data the best of 0.01, 0.03 and
+        0.1 after 100 epochs.
         """
         if self.solver == "adam":
-            return nn.optimizers.get("adam", learning_rate=0.01)
+            return nn.optimizers.get("adam", learning_rate=0.03)
         c = 0.5 if self._multinomial else 0.25
         curvature = c * solvers.mean_curvature(X, sample_weight, self.fit_intercept)
         total = X.shape[0] if sample_weight is None else float(sample_weight.sum())
@@ -412,7 +450,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         return nn.optimizers.get("sgd", learning_rate=step)
 
     def _fit_minibatch(
-        self, X, y_index, sample_weight, classes, start, optimizer, rng, epochs
+        self, X, y_index, sample_weight, classes, start, optimizer, rng, epochs, total
     ):
         k = self._n_outputs(len(classes))
         targets = (
@@ -420,7 +458,6 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             if k == 1
             else np.eye(k, dtype=X.dtype)[y_index]
         )
-        total = X.shape[0] if sample_weight is None else float(sample_weight.sum())
         l2, l1 = self._penalties(total)
         coef0, intercept0 = start
         try:

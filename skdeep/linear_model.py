@@ -9,6 +9,7 @@ the :mod:`skdeep.nn` core and support ``partial_fit``.
 
 from __future__ import annotations
 
+import copy
 import warnings
 from numbers import Integral, Real
 from typing import ClassVar
@@ -27,11 +28,13 @@ from sklearn.utils.validation import (
 from . import _linear_solvers as solvers
 from . import nn
 from ._linear_classifier import (
+    _all_or_nothing,
     _blas_threads,
     _diverged,
     _generator,
     _LinearClassifier,
     _minibatch_solver,
+    _total_weight,
 )
 
 __all__ = ["LeastSquaresRegressor", "LogisticRegression", "SoftmaxClassifier"]
@@ -64,7 +67,7 @@ class LogisticRegression(_LinearClassifier):
         - "gd": accelerated proximal gradient (FISTA) with backtracking and
           adaptive restart; the only full-batch solver for ``l1_ratio > 0``.
         - "sgd", "adam": minibatches of ``min(200, n_samples)`` rows trained by
-          :mod:`skdeep.nn` (SGD step ``1/L`` from the data, Adam step 0.01);
+          :mod:`skdeep.nn` (SGD step ``1/(2L)`` from the data, Adam step 0.03);
           they allow :meth:`partial_fit`.
     max_iter : int, default=100
         Maximum iterations (epochs for "sgd" and "adam").
@@ -172,7 +175,7 @@ class SoftmaxClassifier(_LinearClassifier):
         - "gd": accelerated proximal gradient (FISTA) with backtracking and
           adaptive restart; the only full-batch solver for ``l1_ratio > 0``.
         - "sgd", "adam": minibatches of ``min(200, n_samples)`` rows trained by
-          :mod:`skdeep.nn` (SGD step ``1/L`` from the data, Adam step 0.01);
+          :mod:`skdeep.nn` (SGD step ``1/(2L)`` from the data, Adam step 0.03);
           they allow :meth:`partial_fit`.
     max_iter : int, default=100
         Maximum iterations (epochs for "sgd" and "adam").
@@ -275,9 +278,10 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         divided by ``Σsᵢ`` is below ``tol``; "sgd" and "adam" when the epoch loss
         improved by less than ``tol`` for 10 consecutive epochs.
     learning_rate_init : float or "auto", default="auto"
-        Step size of "sgd" and "adam". "auto" is ``1/L`` for "sgd", with
-        ``L = max ‖xᵢ‖² + 1`` bounding the curvature of any one sample's loss,
-        and 0.01 for "adam".
+        Step size of "sgd" and "adam". "auto" is ``1/(2L)`` for "sgd", with L
+        the largest curvature of the mean squared loss (the top eigenvalue of
+        ``AᵀDA/Σsᵢ`` for ``A = [X, 1]``, by power iteration), and 0.01 for
+        "adam".
     batch_size : int or "auto", default="auto"
         Minibatch rows for "sgd" and "adam"; "auto" is ``min(200, n_samples)``.
     warm_start : bool, default=False
@@ -407,6 +411,10 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
+        with _all_or_nothing(self):
+            return self._fit(X, y, sample_weight)
+
+    def _fit(self, X, y, sample_weight):
         X, Y, sample_weight, y_is_1d = self._validate(X, y, sample_weight, True)
         n, p = X.shape
         solver = self.solver
@@ -414,11 +422,12 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
             if _minibatch_solver(self):
                 rng = _generator(self.random_state)
                 optimizer = self._new_optimizer(X, sample_weight)
+                total = _total_weight(X, sample_weight)
                 coef, intercept, n_iter = self._fit_minibatch(
                     X, Y, sample_weight, optimizer, rng, self._start(p, Y, X.dtype),
-                    self.max_iter,
+                    self.max_iter, total,
                 )  # fmt: skip
-                self._optimizer, self._rng = optimizer, rng
+                self._optimizer, self._rng, self._seen_weight = optimizer, rng, total
             else:
                 coef, intercept, n_iter, solver = self._fit_centered(
                     X, Y, sample_weight
@@ -432,7 +441,9 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch of minibatch updates on ``(X, y)`` (solver 'sgd' or 'adam').
 
-        The penalty is scaled by the total weight of the rows of this call.
+        Each call continues from the current coefficients and optimizer state
+        and minimises the objective over all the rows seen so far: the penalty
+        is scaled by their total weight (a row passed twice counts twice).
 
         Parameters
         ----------
@@ -444,33 +455,39 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         -------
         self : object
         """
-        first_call = not hasattr(self, "coef_")
-        X, Y, sample_weight, y_is_1d = self._validate(X, y, sample_weight, first_call)
+        with _all_or_nothing(self):
+            return self._partial_fit(X, y, sample_weight)
+
+    def _partial_fit(self, X, y, sample_weight):
+        fitted = hasattr(self, "coef_")
+        X, Y, sample_weight, y_is_1d = self._validate(X, y, sample_weight, not fitted)
         n, p = X.shape
-        if first_call:
-            start = np.zeros((p, Y.shape[1]), X.dtype), np.zeros(Y.shape[1], X.dtype)
-            rng = _generator(self.random_state)
-            optimizer = self._new_optimizer(X, sample_weight)
-        else:
+        if fitted:
             coef = np.atleast_2d(self.coef_)
             if coef.shape[0] != Y.shape[1]:
                 raise ValueError(
                     f"y has {Y.shape[1]} target(s) but the model was fitted with "
                     f"{coef.shape[0]}."
                 )
-            start = (
-                coef.T.astype(X.dtype),
-                np.atleast_1d(self.intercept_).astype(X.dtype),
-            )
-            rng, optimizer = self._rng, self._optimizer
+            start = coef.T.astype(X.dtype), np.atleast_1d(self.intercept_)
+            start = start[0], start[1].astype(X.dtype)
+        else:
+            start = np.zeros((p, Y.shape[1]), X.dtype), np.zeros(Y.shape[1], X.dtype)
+        # Copies: a failed call must leave the stored state as it was.
+        if hasattr(self, "_optimizer"):
+            optimizer, rng = copy.deepcopy(self._optimizer), copy.deepcopy(self._rng)
+        else:
+            optimizer = self._new_optimizer(X, sample_weight)
+            rng = _generator(self.random_state)
+        seen = getattr(self, "_seen_weight", 0.0) + _total_weight(X, sample_weight)
         with _blas_threads(n * p * Y.shape[1]):
             coef, intercept, n_iter = self._fit_minibatch(
-                X, Y, sample_weight, optimizer, rng, start, epochs=1
+                X, Y, sample_weight, optimizer, rng, start, 1, seen
             )
         self._store(coef, intercept, y_is_1d=y_is_1d)
-        self.n_iter_ = n_iter if first_call else self.n_iter_ + n_iter
+        self.n_iter_ = self.n_iter_ + n_iter if fitted else n_iter
         self.solver_ = self.solver
-        self._optimizer, self._rng = optimizer, rng
+        self._optimizer, self._rng, self._seen_weight = optimizer, rng, seen
         return self
 
     def predict(self, X):
@@ -603,14 +620,13 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         if self.solver == "adam":
             return nn.optimizers.get("adam", learning_rate=0.01 if lr == "auto" else lr)
         if lr == "auto":
-            # Each sample's loss ½‖xᵢ·W + b − yᵢ‖² has curvature ‖xᵢ‖² + 1.
-            rows = X if sample_weight is None else X[sample_weight > 0]
-            curvature = float(np.einsum("ij,ij->i", rows, rows).max(initial=0.0))
-            lr = 1.0 / (curvature + float(self.fit_intercept) + 1e-12)
+            # The mean squared loss has curvature λ_max(AᵀDA/Σsᵢ), A = [X, 1];
+            # half its inverse leaves a margin for the noise of minibatches.
+            curvature = solvers.mean_curvature(X, sample_weight, self.fit_intercept)
+            lr = 1.0 / (2.0 * curvature + 1e-12)
         return nn.optimizers.get("sgd", learning_rate=lr)
 
-    def _fit_minibatch(self, X, Y, sample_weight, optimizer, rng, start, epochs):
-        total = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+    def _fit_minibatch(self, X, Y, sample_weight, optimizer, rng, start, epochs, total):
         # nn's squared error averages over the K targets: the penalty follows.
         l2 = self.alpha / (total * Y.shape[1])
         batch_size = (
