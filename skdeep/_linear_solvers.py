@@ -26,6 +26,10 @@ ARMIJO = 1e-4
 # Line searches give up after this many halvings (a step of 2⁻⁶⁰ of the
 # proposal changes nothing in float64).
 MAX_HALVINGS = 60
+# Gradient descent stops after this many iterations without a new smallest
+# gradient (Barzilai–Borwein steps are not monotone in the gradient, so a
+# single worse step means nothing).
+STALL_ITERATIONS = 100
 
 
 @dataclass
@@ -260,7 +264,7 @@ def gradient_descent(
     f, g = value_and_gradient(theta)
     grad_max = float(np.max(np.abs(g)))
     step_size = 1.0 / max(float(np.linalg.norm(g)), 1.0)
-    n_iter = 0
+    n_iter, best, since_best = 0, grad_max, 0
     while grad_max > tol and n_iter < max_iter:
         n_iter += 1
         accepted = _armijo(value, theta, f, g, -g, t=step_size)
@@ -274,6 +278,15 @@ def gradient_descent(
         theta, f, g = new_theta, new_f, new_g
         grad_max = float(np.max(np.abs(g)))
         _report(verbose, "gd", n_iter, f, grad_max)
+        # Near the optimum f is flat to rounding, so Armijo accepts any step; the
+        # gradient then only wanders at its noise floor. Stop when it has not
+        # improved on its best for STALL_ITERATIONS steps.
+        if grad_max < best:
+            best, since_best = grad_max, 0
+        else:
+            since_best += 1
+            if since_best >= STALL_ITERATIONS:
+                break
     return SolverResult(theta, n_iter, grad_max <= tol, grad_max)
 
 
