@@ -541,6 +541,23 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         """
         return np.exp(self.predict_log_proba(X))
 
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy of :meth:`predict` on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+            The (weighted) fraction of correct predictions, as
+            :func:`sklearn.metrics.accuracy_score` computes it.
+        """
+        return super().score(X, y, sample_weight=sample_weight)
+
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`, computed without under- or overflow.
 

@@ -74,7 +74,12 @@ class GLMObjective:
     def scores(self, theta: np.ndarray) -> np.ndarray:
         """Raw scores ``Z = X·W + b`` of shape (n_samples, n_outputs)."""
         theta = np.asarray(theta, dtype=self.dtype).reshape(self.shape)
-        z = self.X @ theta[: self.n_features]
+        if self.n_outputs == 1:
+            # Matrix-vector products (BLAS gemv) for one column: a matrix-matrix
+            # product with a single column would pack X into buffers first.
+            z = (self.X @ theta[: self.n_features, 0])[:, None]
+        else:
+            z = self.X @ theta[: self.n_features]
         if self.fit_intercept:
             z += theta[-1]
         return z
@@ -120,7 +125,10 @@ class GLMObjective:
         value, dz = self._loss_and_dz(self.scores(theta))
         W = theta[: self.n_features]
         grad = np.empty(self.shape, dtype=self.dtype)
-        np.matmul(self.X.T, dz, out=grad[: self.n_features])
+        if self.n_outputs == 1:
+            np.matmul(self.X.T, dz[:, 0], out=grad[: self.n_features, 0])
+        else:
+            np.matmul(self.X.T, dz, out=grad[: self.n_features])
         if self.fit_intercept:
             grad[-1] = dz.sum(axis=0)
         if self.l2:

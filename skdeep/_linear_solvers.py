@@ -75,8 +75,7 @@ def lbfgs(objective, theta0, *, max_iter: int, tol: float, verbose: int = 0):
         options={"maxiter": max_iter, "maxls": 50, "gtol": tol, "ftol": 64 * 2.0**-52},
     )
     theta = result.x.reshape(shape).astype(objective.dtype)
-    _, grad = objective.value_and_gradient(theta)
-    grad_max = float(np.max(np.abs(grad)))
+    grad_max = float(np.max(np.abs(result.jac)))  # the gradient at result.x
     # status 0 is "converged"; 1 is max_iter; 2 (abnormal line search) happens
     # when float rounding hides any further decrease, i.e. we are at the optimum
     # as far as the arithmetic can tell -- a success if the gradient agrees.

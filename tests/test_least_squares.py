@@ -210,3 +210,28 @@ def test_bad_input_is_refused():
         LeastSquaresRegressor().fit([[0.0], [1.0]], [0.0, 1.0], sample_weight=[1, -1])
     with pytest.raises(ValueError, match=r"'solver' parameter.*among.*'lstsq'"):
         LeastSquaresRegressor(solver="svd").fit([[0.0], [1.0]], [0.0, 1.0])
+
+
+def test_polynomial_example_runs_and_shows_overfitting():
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    script = pathlib.Path(__file__).parents[1] / "examples"
+    script = script / "plot_polynomial_least_squares.py"
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
+    test_mse = {
+        int(line.split()[0]): float(line.split()[2])
+        for line in result.stdout.splitlines()
+        if line.split() and line.split()[0].isdigit()
+    }
+    assert min(test_mse, key=test_mse.get) in (3, 5)  # neither end of the range
+    assert test_mse[15] > 10 * test_mse[3] and test_mse[1] > 2 * test_mse[3]
