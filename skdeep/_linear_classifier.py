@@ -36,8 +36,9 @@ from ._linear_objectives import GLMObjective
 
 # Below this many multiply-adds per pass over the data (n·p·outputs) one BLAS
 # thread is faster than several: on small matrices the threads spend more time
-# waking and synchronising than computing. Measured on load_digits (1.2e6):
-# 2 threads were several times slower than 1 on a 2-core machine.
+# waking and synchronising than computing. Measured on load_digits (1.2e6 per
+# pass), 5-fold CV fit time on a busy 2-core machine: SoftmaxClassifier lbfgs
+# 0.07 s on one thread against 0.80 s on two, newton 1.0 s against 77 s.
 _SINGLE_THREAD_WORK = 2_000_000
 # Newton's method for the softmax classifier stores a dense Hessian of
 # ((n_features + 1)·n_classes)² entries; above this size it refuses.

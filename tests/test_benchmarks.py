@@ -31,7 +31,13 @@ def test_bench_core_runs_and_reports_the_ratio_to_matmul():
 
 def test_bench_linear_runs_and_reports_ratios_and_objectives():
     result = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "bench_linear.py"), "--quick", "--repeat", "1"],
+        [
+            sys.executable,
+            str(BENCHMARKS / "bench_linear.py"),
+            "--quick",
+            "--repeat",
+            "1",
+        ],
         capture_output=True,
         text=True,
         check=True,
