@@ -421,7 +421,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             "separable data with a large C the optimum lies far out and the "
             f"coefficients keep growing. {result.message}".rstrip(),
             ConvergenceWarning,
-            stacklevel=4,
+            stacklevel=6,
         )
 
     # ---- minibatch -----------------------------------------------------------
@@ -481,7 +481,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
                 f"{history.n_epochs} epochs (max_iter={self.max_iter}). Increase "
                 "max_iter or use a full-batch solver ('lbfgs').",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         coef = np.ascontiguousarray(W.T)
         return coef, b.copy(), np.asarray([history.n_epochs], dtype=np.int32)

@@ -587,7 +587,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
                     "Collinear or constant features cause this; 'auto' picks the "
                     "solver silently.",
                     UserWarning,
-                    stacklevel=3,
+                    stacklevel=5,
                 )
             solver = "cholesky" if coef is not None else "lstsq"
         if coef is None:
@@ -632,7 +632,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
                 f"iterations. Increase max_iter, standardise the features, or use "
                 "solver='auto' (exact).",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=6,
             )
         return result.theta, result.n_iter
 
@@ -675,6 +675,6 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
                 f"(max_iter={self.max_iter}). Increase max_iter or use "
                 "solver='auto' (exact).",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         return W, b, history.n_epochs

@@ -71,7 +71,7 @@ def test_ridge_equals_sklearns_ridge(diabetes, solver, fit_intercept, weighted, 
 def test_gradient_descent_reaches_the_closed_form(diabetes):
     X, y = diabetes
     exact = LeastSquaresRegressor(alpha=0.5).fit(X, y)
-    gd = LeastSquaresRegressor(alpha=0.5, solver="gd", tol=1e-9, max_iter=100000)
+    gd = LeastSquaresRegressor(alpha=0.5, solver="gd", tol=1e-8, max_iter=100000)
     gd.fit(X, y)
     assert_allclose(gd.coef_, exact.coef_, rtol=1e-6)
     assert_allclose(gd.intercept_, exact.intercept_, rtol=1e-6)
@@ -120,7 +120,7 @@ def test_integer_sample_weight_equals_repeated_rows(diabetes, rng):
     X, y = diabetes
     sw = rng.integers(0, 4, size=len(y))
     for solver in (*CLOSED, "gd"):
-        kw = dict(solver=solver, alpha=1.0, tol=1e-9, max_iter=100000)
+        kw = dict(solver=solver, alpha=1.0, tol=1e-8, max_iter=100000)
         weighted = LeastSquaresRegressor(**kw).fit(X, y, sw)
         repeated = LeastSquaresRegressor(**kw).fit(
             np.repeat(X, sw, axis=0), np.repeat(y, sw)
@@ -168,10 +168,11 @@ def test_float32_closed_form_is_accurate_to_float32(diabetes):
 
 def test_same_random_state_same_model(diabetes):
     X, y = diabetes
-    fits = [
-        LeastSquaresRegressor(solver="sgd", random_state=seed, max_iter=3).fit(X, y)
-        for seed in (1, 1, 2)
-    ]
+    fits = []
+    for seed in (1, 1, 2):
+        with pytest.warns(ConvergenceWarning, match="still improving"):
+            reg = LeastSquaresRegressor(solver="sgd", random_state=seed, max_iter=3)
+            fits.append(reg.fit(X, y))
     assert_array_equal(fits[0].coef_, fits[1].coef_)
     assert not np.array_equal(fits[0].coef_, fits[2].coef_)
 
