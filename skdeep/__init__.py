@@ -5,11 +5,30 @@ NumPy core of layers, losses, optimizers, schedules and the training loop.
 """
 
 from . import nn
+from .linear_model import (
+    LeastSquaresRegressor,
+    LogisticRegression,
+    SoftmaxClassifier,
+)
 from .neural_network import MLPClassifier, MLPRegressor
 
 __version__ = "0.1.0.dev0"
 
 # Public estimators, re-exported here as they land.
-ESTIMATORS: list[str] = ["MLPClassifier", "MLPRegressor"]
+ESTIMATORS: list[str] = [
+    "LeastSquaresRegressor",
+    "LogisticRegression",
+    "SoftmaxClassifier",
+    "MLPClassifier",
+    "MLPRegressor",
+]
 
-__all__ = ["MLPClassifier", "MLPRegressor", "__version__", "nn"]
+__all__ = [
+    "LeastSquaresRegressor",
+    "LogisticRegression",
+    "MLPClassifier",
+    "MLPRegressor",
+    "SoftmaxClassifier",
+    "__version__",
+    "nn",
+]

@@ -27,3 +27,23 @@ def test_bench_core_runs_and_reports_the_ratio_to_matmul():
     )
     assert "skdeep GFLOP/s / matmul GFLOP/s =" in result.stdout
     assert "num_threads=" in result.stdout
+
+
+def test_bench_linear_runs_and_reports_ratios_and_objectives():
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "bench_linear.py"),
+            "--quick",
+            "--repeat",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    assert "num_threads=" in result.stdout
+    for name in ("softmax lbfgs", "least squares 'auto'", "digits 5-fold CV"):
+        assert name in result.stdout
+    assert "rel diff" in result.stdout

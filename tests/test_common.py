@@ -34,7 +34,22 @@ NETWORK_CONFIGURATIONS: list = [
 ]
 
 # Linear models (skdeep.linear_model).
-LINEAR_CONFIGURATIONS: list = []
+LINEAR_CONFIGURATIONS: list = [
+    skdeep.LeastSquaresRegressor(),
+    skdeep.LeastSquaresRegressor(solver="lstsq", alpha=1.0),
+    skdeep.LeastSquaresRegressor(solver="cholesky", alpha=0.5, fit_intercept=False),
+    skdeep.LeastSquaresRegressor(solver="gd", alpha=0.1),
+    skdeep.LeastSquaresRegressor(solver="sgd", random_state=0),
+    skdeep.LeastSquaresRegressor(solver="adam", random_state=0),
+    skdeep.LogisticRegression(),
+    skdeep.LogisticRegression(solver="newton", class_weight="balanced"),
+    skdeep.LogisticRegression(solver="gd", l1_ratio=0.5, max_iter=1000),
+    skdeep.LogisticRegression(solver="sgd", random_state=0),
+    skdeep.SoftmaxClassifier(),
+    skdeep.SoftmaxClassifier(solver="newton"),
+    skdeep.SoftmaxClassifier(solver="gd", max_iter=1000, l1_ratio=0.2),
+    skdeep.SoftmaxClassifier(solver="adam", random_state=0, class_weight="balanced"),
+]
 
 # Nearest neighbours (skdeep.neighbors).
 NEIGHBOR_CONFIGURATIONS: list = []

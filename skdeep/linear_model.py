@@ -1,0 +1,680 @@
+"""Linear models: least squares, logistic and softmax (multinomial) regression.
+
+They are the zero-hidden-layer members of skdeep's network family: one Dense
+layer and the matching loss. Where a better solver than minibatch descent
+exists -- a closed form, L-BFGS, Newton's method, accelerated proximal
+gradient -- it is used; ``solver="sgd"`` and ``"adam"`` train the layer with
+the :mod:`skdeep.nn` core and support ``partial_fit``.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from numbers import Integral, Real
+from typing import ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from . import _linear_solvers as solvers
+from . import nn
+from ._linear_classifier import (
+    _all_or_nothing,
+    _blas_threads,
+    _diverged,
+    _generator,
+    _LinearClassifier,
+    _minibatch_solver,
+    _total_weight,
+)
+
+__all__ = ["LeastSquaresRegressor", "LogisticRegression", "SoftmaxClassifier"]
+
+
+class LogisticRegression(_LinearClassifier):
+    r"""Logistic regression: sigmoid and binary cross-entropy, one-vs-rest for K > 2.
+
+    The objective is scikit-learn's LogisticRegression's (binary case).
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        Inverse regularization strength: the weight of the data term against
+        the penalty. Must be positive.
+    l1_ratio : float in [0, 1], default=0.0
+        Elastic-net mixing: 0 is a pure l2 penalty, 1 a pure l1 penalty. Values
+        above 0 need ``solver`` 'gd' (proximal steps, exact zeros), 'sgd' or
+        'adam' (subgradient steps).
+    fit_intercept : bool, default=True
+        Whether to fit an intercept (never penalised).
+    class_weight : dict, "balanced" or None, default=None
+        Weights per class, multiplied into ``sample_weight``; "balanced" uses
+        ``n_samples / (n_classes · count(class))``.
+    solver : {"lbfgs", "newton", "gd", "sgd", "adam"}, default="lbfgs"
+        - "lbfgs": scipy's L-BFGS-B on the fused value and gradient.
+        - "newton": Newton's method with the exact Hessian, a Cholesky solve and
+          Armijo backtracking; few, expensive iterations (memory grows with the
+          square of the number of coefficients).
+        - "gd": accelerated proximal gradient (FISTA) with backtracking and
+          adaptive restart; the only full-batch solver for ``l1_ratio > 0``.
+        - "sgd", "adam": minibatches of ``min(200, n_samples)`` rows trained by
+          :mod:`skdeep.nn` (SGD step ``1/(2L)`` from the data, Adam step 0.03);
+          they allow :meth:`partial_fit`.
+    max_iter : int, default=100
+        Maximum iterations (epochs for "sgd" and "adam").
+    tol : float, default=1e-4
+        Stop when the largest absolute entry of the gradient of the objective
+        divided by ``C·Σsᵢ`` falls below ``tol`` (the gradient mapping for
+        "gd"); for "sgd" and "adam", when the epoch loss improved by less than
+        ``tol`` for 10 consecutive epochs.
+    warm_start : bool, default=False
+        Start ``fit`` from the previous solution (same classes required).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling of "sgd" and "adam" (other solvers are
+        deterministic).
+    verbose : int, default=0
+        Print the objective at every iteration or epoch when positive.
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    coef_ : ndarray of shape (1 or n_classes, n_features)
+        Coefficients, in the dtype of the training data.
+    intercept_ : ndarray of shape (1 or n_classes,)
+        Intercepts (zeros when ``fit_intercept=False``).
+    n_iter_ : ndarray of shape (1 or n_classes,)
+        Iterations (epochs for "sgd" and "adam") run; for the full-batch
+        solvers one entry per binary problem.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Feature names seen during fit, when X has string column names.
+    See Also
+    --------
+    SoftmaxClassifier : Multinomial (softmax) logistic regression.
+    LeastSquaresRegressor : Linear regression with the same family of solvers.
+    sklearn.linear_model.LogisticRegression : scikit-learn's estimator; both
+        reach the same coefficients for the same ``C``.
+
+    Notes
+    -----
+    With labels yᵢ ∈ {0, 1}, scores zᵢ = xᵢ·w + b, sample weights sᵢ and ρ =
+    ``l1_ratio``, the minimised objective is scikit-learn's
+
+    .. math::
+
+        C \sum_i s_i \left[\log(1 + e^{z_i}) - y_i z_i\right]
+        + \tfrac{1 - \rho}{2} \|w\|_2^2 + \rho \|w\|_1 ,
+
+    computed divided by ``C·Σsᵢ`` (same minimiser, gradients of order one).
+    The gradient is ``Σᵢ sᵢ(σ(zᵢ) − yᵢ)xᵢ`` plus the penalty's, and the
+    Hessian ``Σᵢ sᵢσ(zᵢ)(1 − σ(zᵢ))xᵢxᵢᵀ`` (the intercept enters as a constant
+    feature that is not penalised). With K > 2 classes, K such problems are
+    solved (class k against the rest) and ``predict_proba`` normalises the K
+    sigmoids to sum to one.
+
+    ``partial_fit`` (solvers "sgd" and "adam") runs one epoch over the rows it
+    is given; its penalty is scaled by their total weight.
+
+    References
+    ----------
+    Nocedal & Wright (2006), *Numerical Optimization*, chapters 3 and 7
+    (line searches, L-BFGS). Beck & Teboulle (2009), "A fast iterative
+    shrinkage-thresholding algorithm for linear inverse problems".
+    O'Donoghue & Candès (2015), "Adaptive restart for accelerated gradient
+    schemes".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.linear_model import LogisticRegression as SkLogisticRegression
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skdeep import LogisticRegression
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> clf = LogisticRegression(solver="newton", tol=1e-8).fit(X, y)
+    >>> ref = SkLogisticRegression(tol=1e-8).fit(X, y)
+    >>> bool(np.allclose(clf.coef_, ref.coef_, rtol=1e-4, atol=1e-6))
+    True
+    >>> clf.coef_.shape, clf.predict_proba(X[:2]).shape
+    ((1, 30), (2, 2))
+    """
+
+
+class SoftmaxClassifier(_LinearClassifier):
+    r"""Multinomial logistic regression: softmax and cross-entropy over all classes.
+
+    The same objective as scikit-learn's (multinomial) LogisticRegression.
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        Inverse regularization strength: the weight of the data term against
+        the penalty. Must be positive.
+    l1_ratio : float in [0, 1], default=0.0
+        Elastic-net mixing: 0 is a pure l2 penalty, 1 a pure l1 penalty. Values
+        above 0 need ``solver`` 'gd' (proximal steps, exact zeros), 'sgd' or
+        'adam' (subgradient steps).
+    fit_intercept : bool, default=True
+        Whether to fit an intercept (never penalised).
+    class_weight : dict, "balanced" or None, default=None
+        Weights per class, multiplied into ``sample_weight``; "balanced" uses
+        ``n_samples / (n_classes · count(class))``.
+    solver : {"lbfgs", "newton", "gd", "sgd", "adam"}, default="lbfgs"
+        - "lbfgs": scipy's L-BFGS-B on the fused value and gradient.
+        - "newton": Newton's method with the exact Hessian, a Cholesky solve and
+          Armijo backtracking; few, expensive iterations (memory grows with the
+          square of the number of coefficients).
+        - "gd": accelerated proximal gradient (FISTA) with backtracking and
+          adaptive restart; the only full-batch solver for ``l1_ratio > 0``.
+        - "sgd", "adam": minibatches of ``min(200, n_samples)`` rows trained by
+          :mod:`skdeep.nn` (SGD step ``1/(2L)`` from the data, Adam step 0.03);
+          they allow :meth:`partial_fit`.
+    max_iter : int, default=100
+        Maximum iterations (epochs for "sgd" and "adam").
+    tol : float, default=1e-4
+        Stop when the largest absolute entry of the gradient of the objective
+        divided by ``C·Σsᵢ`` falls below ``tol`` (the gradient mapping for
+        "gd"); for "sgd" and "adam", when the epoch loss improved by less than
+        ``tol`` for 10 consecutive epochs.
+    warm_start : bool, default=False
+        Start ``fit`` from the previous solution (same classes required).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling of "sgd" and "adam" (other solvers are
+        deterministic).
+    verbose : int, default=0
+        Print the objective at every iteration or epoch when positive.
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    coef_ : ndarray of shape (n_classes, n_features)
+        Coefficients, in the dtype of the training data.
+    intercept_ : ndarray of shape (n_classes,)
+        Intercepts (zeros when ``fit_intercept=False``).
+    n_iter_ : ndarray of shape (1,)
+        Iterations (epochs for "sgd" and "adam") run.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Feature names seen during fit, when X has string column names.
+    See Also
+    --------
+    LogisticRegression : Binary logistic regression, one-vs-rest for more classes.
+    sklearn.linear_model.LogisticRegression : scikit-learn's estimator, whose
+        multinomial fit reaches the same coefficients for the same ``C``.
+
+    Notes
+    -----
+    With class indices yᵢ, scores zᵢ = Wᵀxᵢ + b ∈ ℝᴷ, sample weights sᵢ and ρ =
+    ``l1_ratio``, the minimised objective is
+
+    .. math::
+
+        C \sum_i s_i \left[\operatorname{logsumexp}(z_i) - z_{i, y_i}\right]
+        + \tfrac{1 - \rho}{2} \|W\|_F^2 + \rho \|W\|_1 ,
+
+    computed divided by ``C·Σsᵢ``, in log-sum-exp form (finite for any
+    scores). With pᵢ = softmax(zᵢ) the gradient with respect to zᵢ is
+    ``sᵢ(pᵢ − onehot(yᵢ))`` and block (k, l) of the Hessian is
+    ``Σᵢ sᵢ pᵢₖ(δₖₗ − pᵢₗ) xᵢxᵢᵀ``: "newton" forms all ((n_features + 1)·K)²
+    entries and refuses when they would take more than 256 MiB (use "lbfgs").
+    Adding a constant to every intercept leaves the probabilities unchanged;
+    the reported intercepts sum to zero. With two classes ``coef_`` still has
+    two rows and ``decision_function`` returns ``z₁ − z₀``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> from skdeep import SoftmaxClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = SoftmaxClassifier(solver="newton").fit(X, y)
+    >>> clf.coef_.shape, clf.score(X, y) > 0.95
+    ((3, 4), True)
+    >>> bool(np.allclose(clf.predict_proba(X).sum(axis=1), 1.0))
+    True
+    """
+
+    _multinomial = True
+
+
+# --------------------------------------------------------------------------
+# Least squares
+# --------------------------------------------------------------------------
+
+
+class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
+    r"""Linear least squares with an optional ridge penalty, several solvers.
+
+    Parameters
+    ----------
+    alpha : float, default=0.0
+        Ridge penalty ``½·alpha·‖w‖²`` (scikit-learn's Ridge ``alpha``); 0 is
+        ordinary least squares.
+    fit_intercept : bool, default=True
+        Whether to fit an intercept (never penalised).
+    solver : {"auto", "lstsq", "cholesky", "gd", "sgd", "adam"}, default="auto"
+        - "lstsq": the singular value decomposition (LAPACK); handles rank
+          deficiency (minimum-norm solution).
+        - "cholesky": the normal equations ``(XᵀX + αI)w = Xᵀy`` by Cholesky;
+          when their condition number is too large for that to be accurate it
+          warns and falls back to "lstsq".
+        - "auto": "cholesky" when well conditioned, else "lstsq", silently.
+        - "gd": full-batch gradient descent, Barzilai–Borwein trial steps and
+          Armijo backtracking.
+        - "sgd", "adam": minibatch training by :mod:`skdeep.nn`; they allow
+          :meth:`partial_fit`.
+    max_iter : int, default=1000
+        Maximum iterations of "gd", epochs of "sgd" and "adam".
+    tol : float, default=1e-4
+        "gd" stops when the largest absolute gradient entry of the objective
+        divided by ``Σsᵢ`` is below ``tol``; "sgd" and "adam" when the epoch loss
+        improved by less than ``tol`` for 10 consecutive epochs.
+    learning_rate_init : float or "auto", default="auto"
+        Step size of "sgd" and "adam". "auto" is ``1/(2L)`` for "sgd", with L
+        the largest curvature of the mean squared loss (the top eigenvalue of
+        ``AᵀDA/Σsᵢ`` for ``A = [X, 1]``, by power iteration), and 0.01 for
+        "adam".
+    batch_size : int or "auto", default="auto"
+        Minibatch rows for "sgd" and "adam"; "auto" is ``min(200, n_samples)``.
+    warm_start : bool, default=False
+        Start the iterative solvers from the previous solution.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling of "sgd" and "adam".
+    verbose : int, default=0
+        Print the objective at every iteration or epoch when positive.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Coefficients, in the dtype of the training data.
+    intercept_ : float or ndarray of shape (n_targets,)
+        Intercept(s), 0 when ``fit_intercept=False``.
+    n_iter_ : int
+        Iterations (epochs) of the iterative solvers; 1 for the closed forms
+        (a single direct solve).
+    solver_ : str
+        The solver that produced ``coef_``: "auto" resolved, and "lstsq" after
+        a fallback from "cholesky".
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Feature names seen during fit, when X has string column names.
+
+    See Also
+    --------
+    LogisticRegression, SoftmaxClassifier : The classification counterparts.
+    sklearn.linear_model.LinearRegression, sklearn.linear_model.Ridge :
+        scikit-learn's estimators, same solutions.
+
+    Notes
+    -----
+    Minimises, for targets Y (one column per output) and sample weights sᵢ,
+
+    .. math::
+
+        \tfrac12 \sum_i s_i \|y_i - W^\top x_i - b\|^2 + \tfrac{\alpha}{2}\|W\|_F^2 .
+
+    The intercept is eliminated by centering: with weighted means x̄ and ȳ,
+    ``W`` solves the problem on ``√sᵢ(xᵢ − x̄)`` and ``√sᵢ(yᵢ − ȳ)`` and then
+    ``b = ȳ − Wᵀx̄``. The closed forms solve it exactly: by SVD,
+    ``W = V diag(σ/(σ² + α)) Uᵀ B``, or from the normal equations
+    ``(AᵀA + αI)W = AᵀB`` by Cholesky, which is several times faster when n ≫ p
+    but squares the condition number; "auto" therefore checks LAPACK's estimate
+    of it and uses the SVD when more than half the digits would be lost.
+
+    Polynomial regression is this estimator after
+    :class:`~sklearn.preprocessing.PolynomialFeatures` in a pipeline.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep import LeastSquaresRegressor
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 5.0]])
+    >>> y = 1.0 + 2.0 * X[:, 0] - 3.0 * X[:, 1]
+    >>> reg = LeastSquaresRegressor().fit(X, y)
+    >>> reg.coef_.round(6), round(reg.intercept_, 6), reg.solver_
+    (array([ 2., -3.]), 1.0, 'cholesky')
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "fit_intercept": ["boolean"],
+        "solver": [StrOptions({"auto", "lstsq", "cholesky", "gd", "sgd", "adam"})],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "learning_rate_init": [
+            Interval(Real, 0, None, closed="neither"),
+            StrOptions({"auto"}),
+        ],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        alpha=0.0,
+        fit_intercept=True,
+        solver="auto",
+        max_iter=1000,
+        tol=1e-4,
+        learning_rate_init="auto",
+        batch_size="auto",
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.learning_rate_init = learning_rate_init
+        self.batch_size = batch_size
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the linear model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; float32 is kept (the fit then runs in float32).
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights: weight 2 counts a row twice.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        with _all_or_nothing(self):
+            return self._fit(X, y, sample_weight)
+
+    def _fit(self, X, y, sample_weight):
+        X, Y, sample_weight, y_is_1d = self._validate(X, y, sample_weight, True)
+        n, p = X.shape
+        solver = self.solver
+        with _blas_threads(n * p * Y.shape[1]):
+            if _minibatch_solver(self):
+                rng = _generator(self.random_state)
+                optimizer = self._new_optimizer(X, sample_weight)
+                total = _total_weight(X, sample_weight)
+                coef, intercept, n_iter = self._fit_minibatch(
+                    X, Y, sample_weight, optimizer, rng, self._start(p, Y, X.dtype),
+                    self.max_iter, total,
+                )  # fmt: skip
+                self._optimizer, self._rng, self._seen_weight = optimizer, rng, total
+            else:
+                coef, intercept, n_iter, solver = self._fit_centered(
+                    X, Y, sample_weight
+                )
+        self._store(coef, intercept, y_is_1d=y_is_1d)
+        self.n_iter_, self.solver_ = n_iter, solver
+        return self
+
+    @available_if(_minibatch_solver)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch of minibatch updates on ``(X, y)`` (solver 'sgd' or 'adam').
+
+        Each call continues from the current coefficients and optimizer state
+        and minimises the objective over all the rows seen so far: the penalty
+        is scaled by their total weight (a row passed twice counts twice).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        with _all_or_nothing(self):
+            return self._partial_fit(X, y, sample_weight)
+
+    def _partial_fit(self, X, y, sample_weight):
+        fitted = hasattr(self, "coef_")
+        X, Y, sample_weight, y_is_1d = self._validate(X, y, sample_weight, not fitted)
+        n, p = X.shape
+        if fitted:
+            coef = np.atleast_2d(self.coef_)
+            if coef.shape[0] != Y.shape[1]:
+                raise ValueError(
+                    f"y has {Y.shape[1]} target(s) but the model was fitted with "
+                    f"{coef.shape[0]}."
+                )
+            start = coef.T.astype(X.dtype), np.atleast_1d(self.intercept_)
+            start = start[0], start[1].astype(X.dtype)
+        else:
+            start = np.zeros((p, Y.shape[1]), X.dtype), np.zeros(Y.shape[1], X.dtype)
+        # Copies: a failed call must leave the stored state as it was.
+        if hasattr(self, "_optimizer"):
+            optimizer, rng = copy.deepcopy(self._optimizer), copy.deepcopy(self._rng)
+        else:
+            optimizer = self._new_optimizer(X, sample_weight)
+            rng = _generator(self.random_state)
+        seen = getattr(self, "_seen_weight", 0.0) + _total_weight(X, sample_weight)
+        with _blas_threads(n * p * Y.shape[1]):
+            coef, intercept, n_iter = self._fit_minibatch(
+                X, Y, sample_weight, optimizer, rng, start, 1, seen
+            )
+        self._store(coef, intercept, y_is_1d=y_is_1d)
+        self.n_iter_ = self.n_iter_ + n_iter if fitted else n_iter
+        self.solver_ = self.solver
+        self._optimizer, self._rng, self._seen_weight = optimizer, rng, seen
+        return self
+
+    def predict(self, X):
+        """Predicted targets ``X·coef_ᵀ + intercept_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return X @ self.coef_.T + self.intercept_
+
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R² of the predictions.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+            ``1 − Σ(y − ŷ)² / Σ(y − ȳ)²`` (averaged uniformly over targets), as
+            :func:`sklearn.metrics.r2_score` computes it.
+        """
+        return super().score(X, y, sample_weight=sample_weight)
+
+    # ---- helpers -------------------------------------------------------------
+
+    def _validate(self, X, y, sample_weight, reset):
+        X, y = validate_data(
+            self, X, y, dtype=[np.float64, np.float32], order="C",
+            y_numeric=True, multi_output=True, reset=reset,
+        )  # fmt: skip
+        Y = np.asarray(y, dtype=X.dtype)
+        y_is_1d = Y.ndim == 1
+        Y = Y.reshape(-1, 1) if y_is_1d else Y
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
+        return X, Y, sample_weight, y_is_1d
+
+    def _store(self, coef, intercept, y_is_1d):
+        """Store coef (n_features, n_targets) and intercept as scikit-learn does."""
+        coef = np.ascontiguousarray(coef.T)
+        if y_is_1d:
+            self.coef_, self.intercept_ = coef[0], float(intercept[0])
+        else:
+            self.coef_, self.intercept_ = coef, intercept
+
+    def _start(self, n_features, Y, dtype):
+        k = Y.shape[1]
+        if self.warm_start and hasattr(self, "coef_"):
+            coef = np.atleast_2d(self.coef_)
+            if coef.shape == (k, n_features):
+                return coef.T.astype(dtype), np.atleast_1d(self.intercept_).astype(
+                    dtype
+                )
+        return np.zeros((n_features, k), dtype), np.zeros(k, dtype)
+
+    def _fit_centered(self, X, Y, sample_weight):
+        """The closed forms and "gd" on centered, √s-scaled data; b from the means."""
+        n, p = X.shape
+        dtype = X.dtype
+        total = float(n if sample_weight is None else sample_weight.sum())
+        if self.fit_intercept:
+            if sample_weight is None:
+                x_mean, y_mean = X.mean(axis=0), Y.mean(axis=0)
+            else:
+                x_mean = (sample_weight @ X) / dtype.type(total)
+                y_mean = (sample_weight @ Y) / dtype.type(total)
+        else:
+            x_mean, y_mean = np.zeros(p, dtype), np.zeros(Y.shape[1], dtype)
+        sqrt_w = None if sample_weight is None else np.sqrt(sample_weight)
+        solver, n_iter = self.solver, 1
+        coef = None
+        if solver in ("auto", "cholesky"):
+            G, r = solvers.centered_normal_equations(X, Y, sqrt_w, x_mean, y_mean)
+            coef, rcond = solvers.cholesky_least_squares(G, r, self.alpha)
+            if coef is None and solver == "cholesky":
+                warnings.warn(
+                    "LeastSquaresRegressor(solver='cholesky'): the normal equations "
+                    f"are too ill-conditioned (reciprocal condition {rcond:.2g}) for "
+                    "an accurate Cholesky solve; falling back to solver='lstsq'. "
+                    "Collinear or constant features cause this; 'auto' picks the "
+                    "solver silently.",
+                    UserWarning,
+                    stacklevel=5,
+                )
+            solver = "cholesky" if coef is not None else "lstsq"
+        if coef is None:
+            A = X - x_mean
+            B = Y - y_mean
+            if sqrt_w is not None:
+                A *= sqrt_w[:, None]
+                B *= sqrt_w[:, None]
+            if solver == "gd":
+                coef, n_iter = self._gradient_descent(A, B, total, X.shape[1])
+            else:
+                coef, solver = solvers.svd_least_squares(A, B, self.alpha), "lstsq"
+        intercept = y_mean - x_mean @ coef
+        return coef.astype(dtype, copy=False), intercept.astype(dtype), n_iter, solver
+
+    def _gradient_descent(self, A, B, total, n_features):
+        """Minimise (‖AW − B‖² + α‖W‖²)/(2S) by gradient descent."""
+        alpha, scale = self.alpha, 1.0 / total
+
+        def value(W):
+            R = A @ W - B
+            return 0.5 * scale * (float(np.vdot(R, R)) + alpha * float(np.vdot(W, W)))
+
+        def value_and_gradient(W):
+            R = A @ W - B
+            grad = A.T @ R
+            grad += alpha * W
+            grad *= scale
+            return 0.5 * scale * (
+                float(np.vdot(R, R)) + alpha * float(np.vdot(W, W))
+            ), grad
+
+        W0, _ = self._start(n_features, B, A.dtype)
+        result = solvers.gradient_descent(
+            value_and_gradient, value, W0, max_iter=self.max_iter, tol=self.tol,
+            verbose=self.verbose,
+        )  # fmt: skip
+        if not result.converged:
+            warnings.warn(
+                f"LeastSquaresRegressor(solver='gd') did not converge: max |gradient| "
+                f"= {result.grad_max:.3g} > tol = {self.tol:g} after {result.n_iter} "
+                f"iterations. Increase max_iter, standardise the features, or use "
+                "solver='auto' (exact).",
+                ConvergenceWarning,
+                stacklevel=6,
+            )
+        return result.theta, result.n_iter
+
+    def _new_optimizer(self, X, sample_weight):
+        lr = self.learning_rate_init
+        if self.solver == "adam":
+            return nn.optimizers.get("adam", learning_rate=0.01 if lr == "auto" else lr)
+        if lr == "auto":
+            # The mean squared loss has curvature λ_max(AᵀDA/Σsᵢ), A = [X, 1];
+            # half its inverse leaves a margin for the noise of minibatches.
+            curvature = solvers.mean_curvature(X, sample_weight, self.fit_intercept)
+            lr = 1.0 / (2.0 * curvature + 1e-12)
+        return nn.optimizers.get("sgd", learning_rate=lr)
+
+    def _fit_minibatch(self, X, Y, sample_weight, optimizer, rng, start, epochs, total):
+        # nn's squared error averages over the K targets: the penalty follows.
+        l2 = self.alpha / (total * Y.shape[1])
+        batch_size = (
+            min(200, X.shape[0]) if self.batch_size == "auto" else self.batch_size
+        )
+        coef0, intercept0 = start
+        try:
+            W, b, history = solvers.minibatch(
+                X, Y, sample_weight, loss=nn.losses.get("squared_error"),
+                optimizer=optimizer, rng=rng, coef=coef0, intercept=intercept0,
+                l1=0.0, l2=l2, fit_intercept=self.fit_intercept, epochs=epochs,
+                batch_size=batch_size, tol=self.tol, verbose=self.verbose,
+                name=self.solver,
+            )  # fmt: skip
+        except nn.TrainingDivergedError as exc:
+            raise _diverged(
+                self, exc, f"Lower learning_rate_init (now "
+                f"{optimizer.current_learning_rate():g}), standardise the features "
+                "(StandardScaler), or use solver='auto'."
+            ) from exc  # fmt: skip
+        if epochs > 1 and not history.stopped:
+            warnings.warn(
+                f"LeastSquaresRegressor(solver={self.solver!r}) did not converge: "
+                f"the loss was still improving after {history.n_epochs} epochs "
+                f"(max_iter={self.max_iter}). Increase max_iter or use "
+                "solver='auto' (exact).",
+                ConvergenceWarning,
+                stacklevel=5,
+            )
+        return W, b, history.n_epochs
