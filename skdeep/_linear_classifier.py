@@ -19,7 +19,6 @@ import numpy as np
 import threadpoolctl
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
@@ -32,6 +31,7 @@ from sklearn.utils.validation import (
 
 from . import _linear_solvers as solvers
 from . import nn
+from ._base import as_generator
 from ._linear_objectives import GLMObjective
 
 # Below this many multiply-adds per pass over the data (n·p·outputs) one BLAS
@@ -55,12 +55,6 @@ def _blas_threads(work: float):
     if _controller is None:  # inspecting the loaded libraries once is enough
         _controller = threadpoolctl.ThreadpoolController()
     return _controller.limit(limits=1, user_api="blas")
-
-
-def _generator(random_state) -> np.random.Generator:
-    """A NumPy Generator seeded from scikit-learn's ``random_state`` convention."""
-    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-    return np.random.default_rng(seed)
 
 
 def _diverged(estimator, exc, advice: str):
@@ -172,7 +166,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         start = self._starting_point(X.shape[1], classes, X.dtype)
         with _blas_threads(X.shape[0] * X.shape[1] * max(2, len(classes))):
             if _minibatch_solver(self):
-                rng = _generator(self.random_state)
+                rng = as_generator(self.random_state)
                 optimizer = self._new_optimizer(X, sample_weight)
                 total = _total_weight(X, sample_weight)
                 result = self._fit_minibatch(
@@ -256,7 +250,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             optimizer, rng = copy.deepcopy(self._optimizer), copy.deepcopy(self._rng)
         else:
             optimizer = self._new_optimizer(X, sample_weight)
-            rng = _generator(self.random_state)
+            rng = as_generator(self.random_state)
         seen = getattr(self, "_seen_weight", 0.0) + _total_weight(X, sample_weight)
         with _blas_threads(X.shape[0] * X.shape[1] * max(2, len(all_classes))):
             coef, intercept, n_iter = self._fit_minibatch(

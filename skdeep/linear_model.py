@@ -27,11 +27,11 @@ from sklearn.utils.validation import (
 
 from . import _linear_solvers as solvers
 from . import nn
+from ._base import as_generator
 from ._linear_classifier import (
     _all_or_nothing,
     _blas_threads,
     _diverged,
-    _generator,
     _LinearClassifier,
     _minibatch_solver,
     _total_weight,
@@ -424,7 +424,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         solver = self.solver
         with _blas_threads(n * p * Y.shape[1]):
             if _minibatch_solver(self):
-                rng = _generator(self.random_state)
+                rng = as_generator(self.random_state)
                 optimizer = self._new_optimizer(X, sample_weight)
                 total = _total_weight(X, sample_weight)
                 coef, intercept, n_iter = self._fit_minibatch(
@@ -482,7 +482,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
             optimizer, rng = copy.deepcopy(self._optimizer), copy.deepcopy(self._rng)
         else:
             optimizer = self._new_optimizer(X, sample_weight)
-            rng = _generator(self.random_state)
+            rng = as_generator(self.random_state)
         seen = getattr(self, "_seen_weight", 0.0) + _total_weight(X, sample_weight)
         with _blas_threads(n * p * Y.shape[1]):
             coef, intercept, n_iter = self._fit_minibatch(
