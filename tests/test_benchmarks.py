@@ -27,3 +27,17 @@ def test_bench_core_runs_and_reports_the_ratio_to_matmul():
     )
     assert "skdeep GFLOP/s / matmul GFLOP/s =" in result.stdout
     assert "num_threads=" in result.stdout
+
+
+def test_bench_mlp_runs_and_reports_the_ratios_and_memory():
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_mlp.py"), "--quick", "--no-torch"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    assert "skdeep time / sklearn time =" in result.stdout
+    assert "skdeep peak RSS / sklearn peak RSS =" in result.stdout
+    assert "PyTorch row skipped: --no-torch given." in result.stdout
+    assert "num_threads=" in result.stdout
