@@ -272,3 +272,31 @@ def test_continuing_a_stopped_history_trains_again(rng):
     history = _train(X, y, rng, history=history, **kwargs)
     # A fresh stall count: three more non-improving epochs, not one.
     assert history.n_epochs == 7
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_training_never_writes_into_the_callers_arrays(rng, shuffle, dtype):
+    """Minibatches are gathered into reused buffers (or are views when not
+    shuffling); neither the data nor the weights passed in may change."""
+    X, y = _blobs(rng, n=100)
+    X, y = X.astype(dtype), y.astype(dtype)
+    w = rng.uniform(0.5, 2.0, size=100).astype(dtype)
+    copies = [a.copy() for a in (X, y, w)]
+    net = _net(dtype=dtype)
+    adam = nn.optimizers.get("adam", learning_rate=0.01)
+    _train(X, y, rng, net=net, optimizer=adam, epochs=3, batch_size=32,
+           sample_weight=w, shuffle=shuffle, tol=None)  # fmt: skip
+    for array, copy in zip((X, y, w), copies, strict=True):
+        assert_array_equal(array, copy)
+
+
+def test_gathered_minibatches_are_the_rows_of_the_permutation(rng):
+    """The last (short) batch and the full ones hold exactly the rows asked for."""
+    X = rng.normal(size=(10, 3)).astype(np.float32)
+    gather = nn.training._BatchGatherer(X, batch_size=4)
+    order = rng.permutation(10)
+    for start in range(0, 10, 4):
+        rows = order[start : start + 4]
+        assert_array_equal(gather(rows), X[rows])
+    assert_array_equal(gather(slice(4, 8)), X[4:8])
