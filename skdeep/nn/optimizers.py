@@ -54,7 +54,9 @@ class Optimizer:
     Subclasses define ``slots()`` (names of the state arrays each parameter
     gets, created as zeros of its shape and dtype, plus a ``"scratch"`` array
     that spares the update its temporaries) and ``update(param, grad, state,
-    lr)``, which changes ``param`` in place.
+    lr)``, which changes ``param`` in place. ``update`` must be elementwise:
+    ``step`` may call it on matching flat blocks of ``param``, ``grad`` and the
+    state arrays instead of the whole arrays.
     """
 
     def __init__(self, learning_rate: LearningRate = 0.01) -> None:
@@ -81,16 +83,11 @@ class Optimizer:
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         """Update every ``params[i]`` in place from ``grads[i]``."""
         if self._state is None:
-            # C order, whatever the parameter's layout, so that the state
-            # flattens into views and can be cut into blocks.
-            self._state = [
-                {
-                    name: np.zeros(p.shape, dtype=p.dtype)
-                    for name in (*self.slots(), "scratch")
-                }
-                for p in params
+            self._state = [self._new_state(p) for p in params]
+            self._blocks = [
+                _state_blocks(state, p.size)
+                for state, p in zip(self._state, params, strict=True)
             ]
-            self._blocks = [_state_blocks(state) for state in self._state]
         if len(params) != len(self._state) or len(grads) != len(params):
             raise ValueError(
                 f"{type(self).__name__}.step got {len(params)} parameters and "
@@ -102,10 +99,13 @@ class Optimizer:
         for param, grad, state, blocks in zip(
             params, grads, self._state, self._blocks, strict=True
         ):
-            if len(blocks) == 1 or not (
-                param.flags.c_contiguous and grad.flags.c_contiguous
-            ):
+            if len(blocks) == 1:
                 self.update(param, grad, state, lr)
+                continue
+            if not (param.flags.c_contiguous and grad.flags.c_contiguous):
+                # reshape would copy: update the arrays whole (a rare layout).
+                whole = {**state, "scratch": np.empty(param.shape, param.dtype)}
+                self.update(param, grad, whole, lr)
                 continue
             flat_param, flat_grad = param.reshape(-1), grad.reshape(-1)
             for start, stop, views in blocks:
@@ -114,6 +114,15 @@ class Optimizer:
     def slots(self) -> tuple[str, ...]:
         """Names of the per-parameter state arrays this configuration needs."""
         return ()
+
+    def _new_state(self, param: np.ndarray) -> dict[str, np.ndarray]:
+        # C order whatever the parameter's layout, so that the state flattens
+        # into views that can be cut into blocks. A parameter updated in blocks
+        # needs a scratch array of one block only, which stays in cache.
+        state = {name: np.zeros(param.shape, param.dtype) for name in self.slots()}
+        scratch_shape = param.shape if param.size <= BLOCK_SIZE else (BLOCK_SIZE,)
+        state["scratch"] = np.zeros(scratch_shape, param.dtype)
+        return state
 
     def update(self, param, grad, state, lr) -> None:
         raise NotImplementedError
@@ -302,18 +311,21 @@ class Adam(Optimizer):
         param -= tmp
 
 
-def _state_blocks(state: dict[str, np.ndarray]):
-    """Flat views of ``state`` cut into blocks of at most ``BLOCK_SIZE`` elements."""
-    flat = {name: array.reshape(-1) for name, array in state.items()}
-    size = next(iter(flat.values())).size
-    return [
-        (
-            start,
-            start + BLOCK_SIZE,
-            {k: a[start : start + BLOCK_SIZE] for k, a in flat.items()},
-        )
-        for start in range(0, max(size, 1), BLOCK_SIZE)
-    ]
+def _state_blocks(state: dict[str, np.ndarray], size: int):
+    """Per block of at most ``BLOCK_SIZE`` elements: ``(start, stop, views)``.
+
+    The views are flat slices of the state arrays; every block shares the
+    block-sized scratch array.
+    """
+    scratch = state["scratch"].reshape(-1)
+    flat = {name: a.reshape(-1) for name, a in state.items() if name != "scratch"}
+    blocks = []
+    for start in range(0, max(size, 1), BLOCK_SIZE):
+        stop = min(start + BLOCK_SIZE, size)
+        views = {name: a[start:stop] for name, a in flat.items()}
+        views["scratch"] = scratch[: stop - start]
+        blocks.append((start, stop, views))
+    return blocks
 
 
 def _positive_epsilon(epsilon):
