@@ -259,10 +259,10 @@ class _BatchGatherer:
     """Copies the rows of a shuffled minibatch into buffers reused every step.
 
     ``np.take(..., out=buffer, mode="clip")`` writes the rows straight into the
-    buffer, twice as fast as ``X[rows]`` (which allocates) and than
-    ``mode="raise"`` (which gathers into a temporary first, to leave ``out``
-    untouched on a bad index). The indices come from a permutation of the rows,
-    so clipping never changes one. Sparse input keeps ``X[rows]``.
+    buffer: about twice as fast as ``X[rows]``, which allocates, and as
+    ``mode="raise"``, which gathers into a temporary first so as to leave
+    ``out`` untouched on a bad index. The indices come from a permutation of
+    the rows, so clipping never changes one. Sparse input keeps ``X[rows]``.
 
     The batch handed out is a view of the buffer, valid until the next call:
     the training step is over by then (layers cache their input only until
