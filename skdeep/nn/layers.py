@@ -16,6 +16,14 @@ optimizers never need to know which layer they talk to:
     Lists of arrays. ``params[i]`` is updated in place by the optimizer using
     ``grads[i]``; ``state`` (running statistics) is saved and restored with the
     parameters but never touched by an optimizer.
+
+Ownership: a layer never writes into the ``X`` it is given nor into the ``dY``
+it is handed (they belong to the caller or to a neighbouring layer, which may
+still need them), and what ``forward`` returns is a new array or ``X`` itself,
+never a buffer the next call reuses, so that outputs of successive calls (a
+prediction in chunks) stay valid. In training, :func:`~skdeep.nn.train` passes
+each minibatch in a buffer that it refills for the next step, so a layer may
+use its cached input only until its ``backward`` for that step.
 """
 
 from __future__ import annotations
