@@ -20,9 +20,11 @@ median over the repeats. skdeep's own per-epoch clock, ``history_["time"]``, is
 printed as well.
 
 Memory: every contender runs in its own child process that loads the same
-float32 data from a ``.npy`` file, so no framework's allocations hide
-another's. The child reports its peak resident set size (``ru_maxrss``) and the
-resident set just before fitting; their difference is what fitting costs.
+float32 data from a ``.npz`` file (written by yet another child, so that the
+float64 data of ``make_classification`` is nobody's peak), so no framework's
+allocations hide another's. The child reports its peak resident set size
+(``VmHWM``, or ``ru_maxrss`` off Linux) and the resident set just before
+fitting, framework imported; their difference is what fitting costs.
 
 Run: ``python benchmarks/bench_mlp.py [--n-samples 20000] [--epochs 3]
 [--threads 2] [--repeat 3] [--no-torch] [--quick]``
