@@ -16,8 +16,10 @@ Contenders, each fitted ``--repeat`` times:
 
 Seconds per epoch are wall-clock fit time divided by the epochs run (the
 estimators' validation and set-up included, as a user pays them), best and
-median over the repeats. skdeep's own per-epoch clock, ``history_["time"]``, is
-printed as well.
+median over the repeats; "CPU s/epoch" is the process CPU time (all threads)
+per epoch, best over the repeats, which with ``--threads 1`` is a steadier
+yardstick on a machine shared with other jobs. skdeep's own per-epoch clock,
+``history_["time"]``, is printed as well.
 
 Memory: every contender runs in its own child process that loads the same
 float32 data from a ``.npz`` file (written by yet another child, so that the
@@ -199,14 +201,17 @@ def run_worker(args) -> None:
         warnings.simplefilter("ignore")
         name = describe(args.worker)
         rss_before = current_rss_mb()
-        walls, epoch_times = [], []
+        walls, cpus, epoch_times = [], [], []
         for _ in range(args.repeat):
+            cpu = time.process_time()
             wall, n_iter, history_time = fit(X, y, args.epochs)
+            cpus.append((time.process_time() - cpu) / n_iter)
             walls.append(wall / n_iter)
             epoch_times += history_time
         result = {
             "name": name,
             "per_epoch": walls,
+            "cpu_per_epoch": cpus,
             "history_time": epoch_times,
             "rss_before_mb": rss_before,
             "peak_rss_mb": peak_rss_mb(),
@@ -297,7 +302,7 @@ def main(argv=None) -> None:
     print(f"os.cpu_count()={os.cpu_count()} | each framework in its own process\n")
     header = (
         f"{'':34} {'s/epoch best':>12} {'median':>8} {'vs skdeep':>9} "
-        f"{'peak RSS MB':>11} {'fit +MB':>8}"
+        f"{'CPU s/epoch':>11} {'peak RSS MB':>11} {'fit +MB':>8}"
     )
     print(header)
     print("-" * len(header))
@@ -306,7 +311,8 @@ def main(argv=None) -> None:
         median = statistics.median(r["per_epoch"])
         print(
             f"{r['name']:34} {best[name]:12.3f} {median:8.3f} "
-            f"{best[name] / best['skdeep']:9.2f} {r['peak_rss_mb']:11.0f} "
+            f"{best[name] / best['skdeep']:9.2f} {min(r['cpu_per_epoch']):11.3f} "
+            f"{r['peak_rss_mb']:11.0f} "
             f"{r['peak_rss_mb'] - r['rss_before_mb']:8.0f}"
         )
     epochs = results["skdeep"]["history_time"]
