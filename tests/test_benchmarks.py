@@ -47,3 +47,17 @@ def test_bench_linear_runs_and_reports_ratios_and_objectives():
     for name in ("softmax lbfgs", "least squares 'auto'", "digits 5-fold CV"):
         assert name in result.stdout
     assert "rel diff" in result.stdout
+
+
+def test_bench_mlp_runs_and_reports_the_ratios_and_memory():
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_mlp.py"), "--quick", "--no-torch"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    assert "skdeep time / sklearn time =" in result.stdout
+    assert "skdeep peak RSS / sklearn peak RSS =" in result.stdout
+    assert "PyTorch row skipped: --no-torch given." in result.stdout
+    assert "num_threads=" in result.stdout

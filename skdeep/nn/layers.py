@@ -18,6 +18,14 @@ optimizers never need to know which layer they talk to:
     Lists of arrays. ``params[i]`` is updated in place by the optimizer using
     ``grads[i]``; ``state`` (running statistics) is saved and restored with the
     parameters but never touched by an optimizer.
+
+Ownership: a layer never writes into the ``X`` it is given nor into the ``dY``
+it is handed (they belong to the caller or to a neighbouring layer, which may
+still need them), and what ``forward`` returns is a new array or ``X`` itself,
+never a buffer the next call reuses, so that outputs of successive calls (a
+prediction in chunks) stay valid. In training, :func:`~skdeep.nn.train` passes
+each minibatch in a buffer that it refills for the next step, so a layer may
+use its cached input only until its ``backward`` for that step.
 """
 
 from __future__ import annotations
@@ -29,6 +37,10 @@ import scipy.sparse
 
 from . import initializers
 from .rows import Rows, keyed_bits
+
+# Elements per block of the elementwise penalty-gradient update: 64 Ki float32
+# (256 KiB) keeps each block of W, dW and the scratch in the L2 cache.
+_BLOCK = 1 << 16
 
 
 class Layer:
@@ -134,6 +146,7 @@ class Dense(Layer):
         self.params = [self.W, self.b]
         self.grads = [self.dW, self.db]
         self._ones = np.ones(0, dtype=dtype)
+        self._scratch = np.empty(min(self.W.size, _BLOCK), dtype=dtype)
         return self.n_out
 
     def forward(self, X, training=False, rows=None):
@@ -151,11 +164,35 @@ class Dense(Layer):
         if self._ones.shape[0] != dY.shape[0]:
             self._ones = np.ones(dY.shape[0], dtype=dY.dtype)
         np.matmul(self._ones, dY, out=self.db)
-        if self.l2:
-            self.dW += self.l2 * self.W
-        if self.l1:
-            self.dW += self.l1 * np.sign(self.W)
+        if self.l2 or self.l1:
+            self._add_penalty_gradients()
         return dY @ self.W.T if input_grad else None
+
+    def _add_penalty_gradients(self) -> None:
+        """``dW += l2·W + l1·sign(W)`` in blocks through a small scratch array.
+
+        The whole-array form allocates and streams a temporary as large as ``W``
+        (1.6 MB for a 784×512 float32 kernel); blocks that stay in cache make
+        this about twice as fast, with the same result element for element.
+        """
+        if not (self.W.flags.c_contiguous and self.dW.flags.c_contiguous):
+            # reshape would copy: update the arrays themselves, unblocked.
+            if self.l2:
+                self.dW += self.l2 * self.W
+            if self.l1:
+                self.dW += self.l1 * np.sign(self.W)
+            return
+        W, dW = self.W.reshape(-1), self.dW.reshape(-1)
+        for start in range(0, W.size, _BLOCK):
+            w, dw = W[start : start + _BLOCK], dW[start : start + _BLOCK]
+            tmp = self._scratch[: w.size]
+            if self.l2:
+                np.multiply(w, self.l2, out=tmp)
+                dw += tmp
+            if self.l1:
+                np.sign(w, out=tmp)
+                tmp *= self.l1
+                dw += tmp
 
     def penalty(self):
         value = 0.0

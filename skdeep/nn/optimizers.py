@@ -22,6 +22,12 @@ Adam
     m̂ = m / (1 − β₁ᵗ);  v̂ = v / (1 − β₂ᵗ);  θ ← θ − η m̂ / (√v̂ + ε)
     (Kingma & Ba, 2015). AMSGrad uses the running maximum of v in place of v
     (Reddi et al., 2018).
+
+Every rule is elementwise, so ``step`` hands ``update`` a large parameter in
+blocks of ``BLOCK_SIZE`` elements (views, updated in place): each block's
+parameter, gradient, state and scratch stay in the CPU's L2 cache across the
+update's several passes, instead of every pass streaming megabytes from
+memory. The result is the same, element for element.
 """
 
 from __future__ import annotations
@@ -35,6 +41,12 @@ from ._registry import lookup
 
 LearningRate = float | Callable[[int], float]
 
+# Elements per block: 64 Ki float32 is 256 KiB, so the five arrays an update
+# touches (parameter, gradient, two moments, scratch) fit in a 2 MiB L2 cache.
+# Much smaller blocks pay more in per-call overhead than they save in memory
+# traffic (the (784, 512) kernel of an MLP gives 7 blocks).
+BLOCK_SIZE = 1 << 16
+
 
 class Optimizer:
     """Base class: handles the learning rate, the step count and per-slot state.
@@ -42,7 +54,9 @@ class Optimizer:
     Subclasses define ``slots()`` (names of the state arrays each parameter
     gets, created as zeros of its shape and dtype, plus a ``"scratch"`` array
     that spares the update its temporaries) and ``update(param, grad, state,
-    lr)``, which changes ``param`` in place.
+    lr)``, which changes ``param`` in place. ``update`` must be elementwise:
+    ``step`` may call it on matching flat blocks of ``param``, ``grad`` and the
+    state arrays instead of the whole arrays.
     """
 
     def __init__(self, learning_rate: LearningRate = 0.01) -> None:
@@ -57,6 +71,9 @@ class Optimizer:
         """Forget all state: the next step is the first one."""
         self.iterations = 0
         self._state: list[dict[str, np.ndarray]] | None = None
+        # Per parameter: (start, stop, state views) of each block, built with
+        # the state (whose arrays the optimizer owns, so the views stay valid).
+        self._blocks: list[list[tuple[int, int, dict[str, np.ndarray]]]] = []
 
     def current_learning_rate(self) -> float:
         """Learning rate the next ``step`` will use."""
@@ -66,9 +83,10 @@ class Optimizer:
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         """Update every ``params[i]`` in place from ``grads[i]``."""
         if self._state is None:
-            self._state = [
-                {name: np.zeros_like(p) for name in (*self.slots(), "scratch")}
-                for p in params
+            self._state = [self._new_state(p) for p in params]
+            self._blocks = [
+                _state_blocks(state, p.size)
+                for state, p in zip(self._state, params, strict=True)
             ]
         if len(params) != len(self._state) or len(grads) != len(params):
             raise ValueError(
@@ -78,12 +96,33 @@ class Optimizer:
             )
         lr = self.current_learning_rate()
         self.iterations += 1
-        for param, grad, state in zip(params, grads, self._state, strict=True):
-            self.update(param, grad, state, lr)
+        for param, grad, state, blocks in zip(
+            params, grads, self._state, self._blocks, strict=True
+        ):
+            if len(blocks) == 1:
+                self.update(param, grad, state, lr)
+                continue
+            if not (param.flags.c_contiguous and grad.flags.c_contiguous):
+                # reshape would copy: update the arrays whole (a rare layout).
+                whole = {**state, "scratch": np.empty(param.shape, param.dtype)}
+                self.update(param, grad, whole, lr)
+                continue
+            flat_param, flat_grad = param.reshape(-1), grad.reshape(-1)
+            for start, stop, views in blocks:
+                self.update(flat_param[start:stop], flat_grad[start:stop], views, lr)
 
     def slots(self) -> tuple[str, ...]:
         """Names of the per-parameter state arrays this configuration needs."""
         return ()
+
+    def _new_state(self, param: np.ndarray) -> dict[str, np.ndarray]:
+        # C order whatever the parameter's layout, so that the state flattens
+        # into views that can be cut into blocks. A parameter updated in blocks
+        # needs a scratch array of one block only, which stays in cache.
+        state = {name: np.zeros(param.shape, param.dtype) for name in self.slots()}
+        scratch_shape = param.shape if param.size <= BLOCK_SIZE else (BLOCK_SIZE,)
+        state["scratch"] = np.zeros(scratch_shape, param.dtype)
+        return state
 
     def update(self, param, grad, state, lr) -> None:
         raise NotImplementedError
@@ -245,30 +284,48 @@ class Adam(Optimizer):
         return ("m", "v", "v_max") if self.amsgrad else ("m", "v")
 
     def update(self, param, grad, state, lr):
+        # The state holds the moments without their (1 − β) factors,
+        # m̃ = m / (1 − β₁) and ṽ = v / (1 − β₂): then m̃ ← β₁m̃ + g and
+        # ṽ ← β₂ṽ + g⊙g need no scaling pass, and the constant factors join the
+        # bias corrections cᵢ = 1 − βᵢᵗ in two scalars. With k = √((1 − β₂)/c₂),
+        # η m̂ / (√v̂ + ε) = η (1 − β₁) / (c₁ k) · m̃ / (√ṽ + ε / k), exactly.
         m, v, tmp = state["m"], state["v"], state["scratch"]
         t = self.iterations  # already counts this step: t = 1 on the first update
-        np.multiply(grad, 1.0 - self.beta_1, out=tmp)
         m *= self.beta_1
-        m += tmp  # m ← β₁m + (1 − β₁)g
-        np.multiply(grad, grad, out=tmp)
-        tmp *= 1.0 - self.beta_2
+        m += grad
+        np.square(grad, out=tmp)
         v *= self.beta_2
-        v += tmp  # v ← β₂v + (1 − β₂)g⊙g
-        if self.amsgrad:
+        v += tmp
+        if self.amsgrad:  # the maximum commutes with the constant factor 1 − β₂
             v = np.maximum(state["v_max"], v, out=state["v_max"])
         if self.bias_correction:
             correction_1 = 1.0 - self.beta_1**t
             correction_2 = 1.0 - self.beta_2**t
         else:
             correction_1 = correction_2 = 1.0
-        # η m̂ / (√v̂ + ε) = η √c₂ / c₁ · m / (√v + ε √c₂) with cᵢ = 1 − βᵢᵗ, exactly:
-        # the corrections become two scalars and the update one pass shorter.
-        root_2 = math.sqrt(correction_2)
+        k = math.sqrt((1.0 - self.beta_2) / correction_2)
         np.sqrt(v, out=tmp)
-        tmp += self.epsilon * root_2
+        tmp += self.epsilon / k
         np.divide(m, tmp, out=tmp)
-        tmp *= lr * root_2 / correction_1
+        tmp *= lr * (1.0 - self.beta_1) / (correction_1 * k)
         param -= tmp
+
+
+def _state_blocks(state: dict[str, np.ndarray], size: int):
+    """Per block of at most ``BLOCK_SIZE`` elements: ``(start, stop, views)``.
+
+    The views are flat slices of the state arrays; every block shares the
+    block-sized scratch array.
+    """
+    scratch = state["scratch"].reshape(-1)
+    flat = {name: a.reshape(-1) for name, a in state.items() if name != "scratch"}
+    blocks = []
+    for start in range(0, max(size, 1), BLOCK_SIZE):
+        stop = min(start + BLOCK_SIZE, size)
+        views = {name: a[start:stop] for name, a in flat.items()}
+        views["scratch"] = scratch[: stop - start]
+        blocks.append((start, stop, views))
+    return blocks
 
 
 def _positive_epsilon(epsilon):

@@ -262,13 +262,41 @@ def _batches(n: int, batch_size: int, rng, shuffle: bool):
     return [order[start : start + batch_size] for start in range(0, n, batch_size)]
 
 
+class _BatchGatherer:
+    """Copies the rows of a shuffled minibatch into buffers reused every step.
+
+    ``np.take(..., out=buffer, mode="clip")`` writes the rows straight into the
+    buffer: about twice as fast as ``X[rows]``, which allocates, and as
+    ``mode="raise"``, which gathers into a temporary first so as to leave
+    ``out`` untouched on a bad index. The indices come from a permutation of
+    the rows, so clipping never changes one. Sparse input keeps ``X[rows]``.
+
+    The batch handed out is a view of the buffer, valid until the next call:
+    the training step is over by then (layers cache their input only until
+    their ``backward``).
+    """
+
+    def __init__(self, array, batch_size: int) -> None:
+        self.array = array
+        self.buffer = None
+        if isinstance(array, np.ndarray):
+            self.buffer = np.empty((batch_size, *array.shape[1:]), dtype=array.dtype)
+
+    def __call__(self, rows):
+        if self.buffer is None or isinstance(rows, slice):
+            return self.array[rows]
+        out = self.buffer[: rows.shape[0]]
+        return np.take(self.array, rows, axis=0, out=out, mode="clip")
+
+
 def _run_epoch(
     network, loss, optimizer, X, y, *, sample_weight, keys, rng, batch_size, shuffle,
     history,
 ) -> float:  # fmt: skip
     total, n = 0.0, X.shape[0]
+    gather_X, gather_y = _BatchGatherer(X, batch_size), _BatchGatherer(y, batch_size)
     for rows in _batches(n, batch_size, rng, shuffle):
-        X_batch, y_batch = X[rows], y[rows]
+        X_batch, y_batch = gather_X(rows), gather_y(rows)
         w_batch = None if sample_weight is None else sample_weight[rows]
         batch = Rows(keys=keys[rows], weights=w_batch)
         scores = network.forward(X_batch, training=True, rows=batch)

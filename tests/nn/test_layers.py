@@ -89,6 +89,20 @@ def test_dense_backward_without_input_grad_still_fills_grads(rng):
     assert_allclose(layer.db, dY.sum(axis=0))
 
 
+@pytest.mark.parametrize("layout", ["C", "F"])
+def test_dense_penalty_gradients_of_a_large_kernel_follow_the_formula(rng, layout):
+    """∂L/∂W = Xᵀ dY + l2·W + l1·sign(W) also for a kernel of several blocks
+    (the penalty terms are added block by block) and for an F-ordered one."""
+    layer = _built(nn.Dense(300, l1=0.3, l2=0.7), 250, rng)  # 75 000 weights
+    layer.W = np.asarray(layer.W, order=layout)
+    layer.dW = np.asarray(layer.dW, order=layout)
+    X, dY = rng.normal(size=(5, 250)), rng.normal(size=(5, 300))
+    layer.forward(X, training=True)
+    layer.backward(dY, input_grad=False)
+    expected = X.T @ dY + 0.7 * layer.W + 0.3 * np.sign(layer.W)
+    assert_allclose(layer.dW, expected, rtol=1e-12, atol=1e-15)
+
+
 def test_dense_penalty_is_l1_norm_plus_half_l2_squared(rng):
     layer = _built(nn.Dense(3, l1=0.2, l2=0.6), 4, rng)
     expected = 0.2 * np.abs(layer.W).sum() + 0.5 * 0.6 * (layer.W**2).sum()

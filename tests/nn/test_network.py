@@ -72,3 +72,33 @@ def test_same_seed_builds_identical_networks():
 def test_sequential_refuses_things_that_are_not_layers():
     with pytest.raises(TypeError, match="Layer objects"):
         nn.Sequential([nn.Dense(2), "relu"])
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [[], [nn.Activation("identity")], [nn.Dropout(0.5)]],
+    ids=["dense", "identity", "dropout"],
+)
+def test_outputs_of_successive_forward_calls_are_not_aliased(rng, tail):
+    """Predicting in chunks keeps every chunk's output: no layer at the end of
+    the network (nor the network) hands out a buffer that the next call reuses;
+    a training step in between does not overwrite them either."""
+    net = nn.Sequential([nn.Dense(8), nn.Activation("relu"), nn.Dense(3), *tail])
+    net.build(4, rng, np.float32)
+    X1, X2 = rng.normal(size=(2, 6, 4)).astype(np.float32)
+    first = net.forward(X1, training=False)
+    kept = first.copy()
+    second = net.forward(X2, training=False)
+    net.backward(np.ones_like(net.forward(X2, training=True)), input_grad=False)
+    assert not np.shares_memory(first, second)
+    assert_array_equal(first, kept)
+
+
+def test_a_training_step_does_not_change_the_callers_arrays(rng):
+    net = _net(rng)
+    X, dY = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
+    X_copy, dY_copy = X.copy(), dY.copy()
+    net.forward(X, training=True)
+    net.backward(dY)
+    assert_array_equal(X, X_copy)
+    assert_array_equal(dY, dY_copy)

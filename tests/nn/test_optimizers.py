@@ -381,6 +381,36 @@ def test_parameters_of_different_shapes_keep_separate_state(name, kwargs, refere
 
 
 @pytest.mark.parametrize(("name", "kwargs", "reference"), CASES)
+@pytest.mark.parametrize("layout", ["C", "F"])
+def test_updating_large_parameters_block_by_block_changes_nothing(
+    name, kwargs, reference, layout, monkeypatch
+):
+    """``step`` cuts large arrays into blocks of ``BLOCK_SIZE`` elements: every
+    element, in full blocks and in the short last one, ends exactly where a
+    whole-array update puts it (an F-ordered parameter is not cut, and is still
+    updated in place), and that is the textbook rule."""
+    rng = np.random.default_rng(0)
+    shape = (3, optimizers.BLOCK_SIZE // 2 + 7)  # 1.5 blocks, then a remainder
+    theta0 = np.asarray(rng.normal(size=shape), order=layout)
+    grads = [np.asarray(rng.normal(size=shape), order=layout) for _ in range(3)]
+
+    def optimize():
+        theta = theta0.copy(order="K")
+        optimizer = optimizers.get(name, learning_rate=LR, **kwargs)
+        for g in grads:
+            optimizer.step([theta], [g])
+        return theta
+
+    blocked = optimize()
+    monkeypatch.setattr(optimizers, "BLOCK_SIZE", theta0.size)
+    assert_array_equal(blocked, optimize())
+    expected = reference(theta0, grads, [LR] * len(grads))[-1]
+    # Absolute slack at rounding level of the values: some of 10⁵ random
+    # elements land next to 0, where a relative tolerance means nothing.
+    assert_allclose(blocked, expected, rtol=RTOL, atol=RTOL * np.abs(expected).max())
+
+
+@pytest.mark.parametrize(("name", "kwargs", "reference"), CASES)
 def test_float32_params_and_state_stay_float32(name, kwargs, reference):
     theta = THETA0.astype(np.float32)
     optimizer = optimizers.get(name, learning_rate=LR, **kwargs)

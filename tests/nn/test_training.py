@@ -324,3 +324,31 @@ def test_on_plateau_can_continue_training(rng):
                      on_plateau=lower_and_continue)  # fmt: skip
     # More than n_iter_no_change=1 stalled epochs: epoch 3, then every 2 epochs.
     assert calls == [3, 5, 7] and history.n_epochs == 7 and history.stopped
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_training_never_writes_into_the_callers_arrays(rng, shuffle, dtype):
+    """Minibatches are gathered into reused buffers (or are views when not
+    shuffling); neither the data nor the weights passed in may change."""
+    X, y = _blobs(rng, n=100)
+    X, y = X.astype(dtype), y.astype(dtype)
+    w = rng.uniform(0.5, 2.0, size=100).astype(dtype)
+    copies = [a.copy() for a in (X, y, w)]
+    net = _net(dtype=dtype)
+    adam = nn.optimizers.get("adam", learning_rate=0.01)
+    _train(X, y, rng, net=net, optimizer=adam, epochs=3, batch_size=32,
+           sample_weight=w, shuffle=shuffle, tol=None)  # fmt: skip
+    for array, copy in zip((X, y, w), copies, strict=True):
+        assert_array_equal(array, copy)
+
+
+def test_gathered_minibatches_are_the_rows_of_the_permutation(rng):
+    """The last (short) batch and the full ones hold exactly the rows asked for."""
+    X = rng.normal(size=(10, 3)).astype(np.float32)
+    gather = nn.training._BatchGatherer(X, batch_size=4)
+    order = rng.permutation(10)
+    for start in range(0, 10, 4):
+        rows = order[start : start + 4]
+        assert_array_equal(gather(rows), X[rows])
+    assert_array_equal(gather(slice(4, 8)), X[4:8])
