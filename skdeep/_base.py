@@ -35,6 +35,8 @@ SOLVERS = ("lbfgs", *STOCHASTIC_SOLVERS)
 # only change 'sgd'); the others schedule every stochastic solver, per epoch.
 SKLEARN_SCHEDULES = ("constant", "invscaling", "adaptive")
 EPOCH_SCHEDULES = ("step", "exponential", "inverse_time", "cosine", "cosine_restarts")
+# Activations of one layer for one prediction chunk stay under this size.
+_PREDICT_CHUNK_BYTES = 32 * 2**20
 HIDDEN_ACTIVATIONS = (
     "identity", "logistic", "sigmoid", "tanh", "relu", "leaky_relu", "prelu",
     "elu", "gelu", "swish", "mish", "softplus",
@@ -548,7 +550,23 @@ class BaseNetwork(BaseEstimator):
             return self._loss.link(self._scores(X))
 
     def _scores(self, X):
-        return self.network_.forward(X, training=False)
+        """Raw output scores, computed in row chunks so that memory stays bounded.
+
+        Prediction mode is row by row (batch norm uses running statistics,
+        dropout is off), so chunking does not change the result.
+        """
+        widest = max(
+            [X.shape[1], *(layer.n_out for layer in _dense_layers(self.network_))]
+        )
+        rows = max(1, _PREDICT_CHUNK_BYTES // (X.dtype.itemsize * widest))
+        if X.shape[0] <= rows:
+            return self.network_.forward(X, training=False)
+        return np.vstack(
+            [
+                self.network_.forward(X[start : start + rows], training=False)
+                for start in range(0, X.shape[0], rows)
+            ]
+        )
 
     def _validate_predict_input(self, X):
         from sklearn.utils.validation import validate_data

@@ -464,3 +464,16 @@ def test_same_fitted_attributes_as_scikit_learn(blobs, solver, early_stopping):
     assert [c.shape for c in mine.coefs_] == [c.shape for c in reference.coefs_]
     assert mine.n_layers_ == reference.n_layers_
     assert mine.out_activation_ == reference.out_activation_
+
+
+def test_predictions_in_chunks_equal_one_pass(blobs, monkeypatch):
+    import skdeep._base
+
+    X, y = blobs
+    clf = _quiet(MLPClassifier((16,), normalization="batch", dropout=0.2, max_iter=5,
+                               random_state=0), X, y)  # fmt: skip
+    whole = clf.predict_proba(X)
+    # 16 float64 columns of 7 rows: the 300 rows go through in 43 chunks.
+    monkeypatch.setattr(skdeep._base, "_PREDICT_CHUNK_BYTES", 16 * 8 * 7)
+    # Equal up to the last bit BLAS may round differently for other row counts.
+    np.testing.assert_allclose(clf.predict_proba(X), whole, rtol=1e-12, atol=0)
