@@ -5,10 +5,14 @@ NumPy core of layers, losses, optimizers, schedules and the training loop.
 """
 
 from . import nn
+from .neighbors import KNN, KNNRegressor  # noqa: F401 (exported via ESTIMATORS)
 
 __version__ = "0.1.0.dev0"
 
 # Public estimators, re-exported here as they land.
-ESTIMATORS: list[str] = []
+ESTIMATORS: list[str] = [
+    "KNN",
+    "KNNRegressor",
+]
 
 __all__ = ["__version__", "nn", *ESTIMATORS]
