@@ -189,7 +189,7 @@ _ATTRIBUTES_DOC = """
         ``{'p': p}`` for the general Minkowski kernel, empty otherwise.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
     n_samples_fit_ : int
         Number of training points."""
@@ -350,6 +350,26 @@ class KNN(ClassifierMixin, MultiOutputMixin, _KNNBase):
         preds = [c[np.argmax(v, axis=1)] for c, v in zip(classes, votes, strict=True)]
         return np.stack(preds, axis=1) if self.outputs_2d_ else preds[0]
 
+    def score(self, X, y, sample_weight=None):
+        """Accuracy of ``predict(X)`` against ``y`` (subset accuracy if 2-D).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_queries, n_features) or None
+            Query points; None scores every training point against its
+            neighbours other than itself, i.e. leave-one-out accuracy.
+        y : array-like of shape (n_queries,) or (n_queries, n_outputs)
+            True labels.
+        sample_weight : array-like of shape (n_queries,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy.
+        """
+        return super().score(X, y, sample_weight=sample_weight)
+
     def predict_proba(self, X):
         """Probability of each class: the normalised (weighted) votes.
 
@@ -451,3 +471,24 @@ class KNNRegressor(RegressorMixin, MultiOutputMixin, _KNNBase):
             for j in range(Y.shape[1]):
                 pred[:, j] = np.sum(Y[ind, j] * weights, axis=1) / denominator
         return pred.ravel() if self._y.ndim == 1 else pred
+
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R² of ``predict(X)`` against ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_queries, n_features) or None
+            Query points; None scores every training point against its
+            neighbours other than itself (leave-one-out).
+        y : array-like of shape (n_queries,) or (n_queries, n_outputs)
+            True targets.
+        sample_weight : array-like of shape (n_queries,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            :math:`R^2 = 1 - \\sum_i (y_i - \\hat y_i)^2 / \\sum_i (y_i - \\bar y)^2`,
+            averaged uniformly over the outputs.
+        """
+        return super().score(X, y, sample_weight=sample_weight)

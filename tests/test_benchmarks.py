@@ -27,3 +27,25 @@ def test_bench_core_runs_and_reports_the_ratio_to_matmul():
     )
     assert "skdeep GFLOP/s / matmul GFLOP/s =" in result.stdout
     assert "num_threads=" in result.stdout
+
+
+def test_bench_knn_runs_and_reports_ratios_threads_and_memory():
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_knn.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    for expected in (
+        "euclidean vs brute",
+        "euclidean vs auto",
+        "manhattan vs brute",
+        "chebyshev vs brute",
+        "scaled linearly",
+        "num_threads=",
+        "peak extra memory",
+    ):
+        assert expected in result.stdout, expected
+    # The benchmark also compares the predictions with scikit-learn's.
+    assert "False" not in result.stdout
