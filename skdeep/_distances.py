@@ -21,22 +21,28 @@ number of candidates grows when the bound is loose.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from joblib import effective_n_jobs
 from sklearn.utils._chunking import get_chunk_n_rows
 from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
-# Tile of the blocked kernels: 32 x 4096 float32 (512 KiB for the block and as
-# much for its scratch) stays in a core's L2 cache, which is what limits them;
-# measured fastest among 16..128 x 1024..8192 tiles on 784 features.
-_TILE_ELEMENTS = 32 * 4096
+# Tile of the blocked kernels: 512 KiB for the tile and as much for its
+# scratch stay in a core's L2 cache, whose bandwidth is what limits these
+# kernels (32 x 4096 float32 measured fastest among 16..128 x 1024..8192
+# tiles on 784 features).
+_TILE_BYTES = 512 * 2**10
 _TILE_ROWS = 32
 # Exact recomputation gathers (pairs, n_features) float64 rows; this bounds it.
 _REFINE_BYTES = 16 * 2**20
-# Upper bound on a chunk's block: beyond it the block no longer stays in a
-# large last-level cache and nothing is gained (measured on 60000 x 784).
+# Chunks stop growing at this block size, or at _MIN_ROWS rows if that is
+# more: single-threaded float32 GEMM throughput is flat from ~256 query rows
+# on (measured with 60000 x 784 training points), so bigger chunks only cost
+# memory.
 _MAX_BLOCK_BYTES = 64 * 2**20
+_MIN_ROWS = 256
 
 METRICS = ("euclidean", "manhattan", "chebyshev", "minkowski")
 
@@ -55,16 +61,71 @@ def effective_metric(metric: str, p: float) -> tuple[str, float | None]:
 
 
 class FittedIndex:
-    """The training set and what every query reuses (Euclidean norms)."""
+    """The training set and what every query reuses (norms, integer grid)."""
 
     def __init__(self, X: np.ndarray, metric: str, p: float | None):
         self.X = X
         self.metric = metric
         self.p = p
+        self.grid = None
         if metric == "euclidean":
             # Norms in float64 (then rounded) so pass 1 adds one rounding only.
             self.sqnorms = np.einsum("ij,ij->i", X, X, dtype=np.float64)
             self.max_sqnorm = float(self.sqnorms.max())
+        elif metric in ("manhattan", "chebyshev"):
+            self.grid = _Grid.fit(X, metric)
+
+
+class _Grid:
+    """Coordinates rounded to an integer grid, for a faster Manhattan or
+    Chebyshev rank pass in int16 or int8.
+
+    A coordinate x becomes v = rint((x − lo) / s), clipped to [0, L]. Writing
+    x̂ = lo + s·v and ‖·‖ for the metric's norm, the triangle inequality gives
+    |d(a, b) − s·d(v_a, v_b)| ≤ ‖a − â‖ + ‖b − b̂‖: the integer distance is
+    off by at most the two rows' own rounding, which is measured. Integer
+    data spanning at most L levels sit on the grid (s = 1) and lose nothing.
+    """
+
+    def __init__(self, metric, lo, scale, levels, dtype):
+        self.metric, self.lo, self.scale = metric, lo, scale
+        self.levels, self.dtype = levels, dtype
+
+    @classmethod
+    def fit(cls, X, metric):
+        # int8 differences of 7-bit values cannot overflow, nor int16 sums of
+        # up to 128 differences of 8-bit values (see _grid_rank).
+        chebyshev = metric == "chebyshev"
+        levels, dtype = (127, np.int8) if chebyshev else (255, np.int16)
+        lo, hi = float(X.min()), float(X.max())
+        span = hi - lo
+        if not np.isfinite(span):
+            return None
+        exact = span <= levels and np.array_equal(X, np.rint(X))
+        scale = 1.0 if exact or span == 0 else span / levels
+        grid = cls(metric, lo, scale, levels, dtype)
+        grid.X, err = grid.quantize(X)
+        grid.max_err = float(err.max())
+        return grid
+
+    def quantize(self, A):
+        """Grid values of the rows of A and a bound on each row's rounding."""
+        values = np.empty(A.shape, dtype=self.dtype)
+        err = np.empty(A.shape[0])
+        step = max(1, _REFINE_BYTES // (8 * A.shape[1]))
+        for s in range(0, A.shape[0], step):
+            a = A[s : s + step].astype(np.float64)
+            v = np.rint((a - self.lo) / self.scale)
+            np.clip(v, 0, self.levels, out=v)
+            values[s : s + step] = v
+            off = np.abs(a - (self.lo + self.scale * v))
+            norm = off.max if self.metric == "chebyshev" else off.sum
+            err[s : s + step] = norm(axis=1)
+        # The float64 rounding of the offsets themselves, generously bounded.
+        top = max(abs(self.lo), abs(self.lo + self.scale * self.levels))
+        top = max(top, float(np.abs(A).max()))
+        slack = 8 * A.shape[1] * np.finfo(np.float64).eps * top
+        return values, err * (1 + 1e-9) + slack
 
 
 def _gamma(n: int, dtype: np.dtype) -> float:
@@ -93,6 +154,52 @@ def _euclidean_rank(Q: np.ndarray, index: FittedIndex, dtype, out: np.ndarray):
     return 2 * _gamma(Q.shape[1] + 3, dtype) * (M + 2 * q_norm * np.sqrt(M))
 
 
+def _tile_shape(m: int, n_train: int, dtype) -> tuple[int, int]:
+    elements = _TILE_BYTES // np.dtype(dtype).itemsize
+    ct = min(n_train, max(1, elements // min(m, _TILE_ROWS)))
+    return min(m, max(1, elements // ct)), ct
+
+
+def _grid_rank(Q: np.ndarray, index: FittedIndex, out: np.ndarray):
+    """out = the integer Manhattan or Chebyshev distances on the grid.
+
+    Same tiles as the float kernel, in int16 or int8: a half or a quarter of
+    the bytes per pass. Returns the per-row error bound, in grid units.
+    """
+    grid = index.grid
+    V, err = grid.quantize(Q)
+    VT = np.ascontiguousarray(V.T)
+    (m, n_features), n_train = V.shape, grid.X.shape[0]
+    cq, ct = _tile_shape(m, n_train, grid.dtype)
+    tmp_full = np.empty((cq, ct), dtype=grid.dtype)
+    acc_full = np.empty((cq, ct), dtype=grid.dtype)
+    chebyshev = grid.metric == "chebyshev"
+    accumulate = np.maximum if chebyshev else np.add
+    # 128 differences of at most 255 still fit int16; their sums then go to
+    # the float32 block, exact for integers below 2**24 (784 x 255 = 199920).
+    span = n_features if chebyshev else 128
+    for t0 in range(0, n_train, ct):
+        XT = np.ascontiguousarray(grid.X[t0 : t0 + ct].T)
+        width = XT.shape[1]
+        for q0 in range(0, m, cq):
+            target = out[q0 : q0 + cq, t0 : t0 + width]
+            acc = acc_full[: target.shape[0], :width]
+            tmp = tmp_full[: target.shape[0], :width]
+            a = VT[:, q0 : q0 + cq, None]
+            for f0 in range(0, n_features, span):
+                for f in range(f0, min(f0 + span, n_features)):
+                    dst = acc if f == f0 else tmp
+                    np.subtract(a[f], XT[f], out=dst)
+                    np.abs(dst, out=dst)
+                    if f > f0:
+                        accumulate(acc, tmp, out=acc)
+                if f0 == 0:
+                    target[...] = acc
+                else:
+                    np.add(target, acc, out=target)
+    return (err + grid.max_err) / grid.scale
+
+
 def _blocked_rank(Q: np.ndarray, index: FittedIndex, dtype, out: np.ndarray):
     """Manhattan, Chebyshev or Σ|q − x|^p, accumulated one feature at a time.
 
@@ -103,8 +210,7 @@ def _blocked_rank(Q: np.ndarray, index: FittedIndex, dtype, out: np.ndarray):
     n_train, n_features = X.shape
     m = Q.shape[0]
     QT = np.ascontiguousarray(Q.T, dtype=dtype)
-    ct = min(n_train, max(1, _TILE_ELEMENTS // min(m, _TILE_ROWS)))
-    cq = min(m, max(1, _TILE_ELEMENTS // ct))
+    cq, ct = _tile_shape(m, n_train, dtype)
     tmp_full = np.empty((cq, ct), dtype=dtype)
     accumulate = np.maximum if metric == "chebyshev" else np.add
     for t0 in range(0, n_train, ct):
@@ -165,14 +271,23 @@ def _group_size(n_train: int, k: int) -> int:
     return int(np.clip(n_train // (8 * k), 1, 64))
 
 
-def _chunk_kneighbors(Q, start, index, k, exclude_self, dtype):
-    """The k nearest training points of the queries Q (rows start..)."""
+def _chunk_kneighbors(Q, start, index, k, exclude_self, block, on_grid=False):
+    """The k nearest training points of the queries Q (rows start..).
+
+    ``block`` is scratch of at least ``Q.shape[0]`` rows, one per training
+    point, in the dtype of the rank pass (float32 for the integer grid).
+    Returns None if the grid's error bound proved too loose for these data.
+    """
     X, metric, p = index.X, index.metric, index.p
     m, n_train = Q.shape[0], X.shape[0]
-    R = np.empty((m, n_train), dtype=dtype)
+    dtype = block.dtype
+    R = block[:m]
     # Overflow is allowed here: rows it touches are searched exhaustively below.
     with np.errstate(over="ignore", invalid="ignore"):
-        if metric == "euclidean":
+        if on_grid:
+            abs_tol = _grid_rank(Q, index, R)
+            rel = 0.0
+        elif metric == "euclidean":
             abs_tol = _euclidean_rank(Q, index, dtype, R)
             rel = 0.0
         else:
@@ -200,7 +315,8 @@ def _chunk_kneighbors(Q, start, index, k, exclude_self, dtype):
     if rel >= 0.25:
         threshold = np.full(m, np.inf)
     else:
-        threshold = kth + 3 * (rel * np.abs(kth) / (1 - rel) + abs_tol)
+        # The bounds above are rigorous (and padded); 2 is all the proof needs.
+        threshold = kth + 2 * (rel * np.abs(kth) / (1 - rel) + abs_tol)
     # Overflow (inf/nan) leaves no usable bound: those rows check every point.
     bad = ~np.isfinite(gm).all(axis=1) | ~np.isfinite(threshold)
     thr = np.full(m, np.inf, dtype=dtype)
@@ -222,7 +338,11 @@ def _chunk_kneighbors(Q, start, index, k, exclude_self, dtype):
     if exclude_self:
         keep &= cols != start + rows
     rows, cols = rows[keep], cols[keep]
-    del R
+    # Refining costs ~6x a float pass per pair, so beyond 1/16 of the pairs
+    # (grids coarse for these data: features of very unequal ranges) the
+    # float kernel is cheaper. Exact ties (bound 0) are not the grid's fault.
+    if on_grid and rows.size > m * max(4 * k, n_train // 16) and abs_tol.max() > 0:
+        return None
 
     exact = _exact_rank(Q, X, rows, cols, metric, p)
     # Rows ascending, then exact value, then training index: the tie rule.
@@ -248,16 +368,32 @@ def kneighbors(Q, index, k, *, exclude_self=False, n_jobs=None, working_memory=N
     g = _group_size(n_train, k)
     row_bytes = dtype.itemsize * n_train * (1 + 1 / g) + 64 * k
     rows = get_chunk_n_rows(row_bytes * n_workers, working_memory=working_memory)
-    rows = min(rows, max(1, int(_MAX_BLOCK_BYTES // row_bytes)))
+    rows = min(rows, max(_MIN_ROWS, int(_MAX_BLOCK_BYTES // row_bytes)))
     # As many chunks as workers at least, and a multiple of them, so that no
     # thread idles at the end.
     n_chunks = max(1, -(-n_queries // rows))
     n_chunks = n_workers * -(-n_chunks // n_workers)
     rows = -(-n_queries // n_chunks)
     starts = range(0, n_queries, rows)
+    # One block per thread, reused by all its chunks: a fresh one would be
+    # paged in by the kernel again for every chunk (~20 ms per 64 MiB).
+    scratch = threading.local()
+    # The integer grid until a chunk finds its error bound too loose.
+    use_grid = [index.grid is not None]
 
     def run(s):
-        return _chunk_kneighbors(Q[s : s + rows], s, index, k, exclude_self, dtype)
+        args = (Q[s : s + rows], s, index, k, exclude_self)
+        if use_grid[0]:
+            if getattr(scratch, "grid_block", None) is None:
+                scratch.grid_block = np.empty((rows, n_train), dtype=np.float32)
+            result = _chunk_kneighbors(*args, scratch.grid_block, on_grid=True)
+            if result is not None:
+                return result
+            use_grid[0] = False
+            scratch.grid_block = None
+        if getattr(scratch, "block", None) is None:
+            scratch.block = np.empty((rows, n_train), dtype=dtype)
+        return _chunk_kneighbors(*args, scratch.block)
 
     if n_workers == 1 or len(starts) == 1:
         results = [run(s) for s in starts]

@@ -234,9 +234,9 @@ def test_tiny_working_memory_chunks_without_changing_the_result(
     calls = []
     chunk = skdeep._distances._chunk_kneighbors
 
-    def counting_chunk(Q_chunk, *args):
+    def counting_chunk(Q_chunk, *args, **kwargs):
         calls.append(Q_chunk.shape[0])
-        return chunk(Q_chunk, *args)
+        return chunk(Q_chunk, *args, **kwargs)
 
     monkeypatch.setattr(skdeep._distances, "_chunk_kneighbors", counting_chunk)
     # 200 float64 columns (+ group minima) are ~1.7 KB a row: 5 rows a chunk.
@@ -393,3 +393,42 @@ def test_weight_callables_are_checked():
         KNN(2, weights=np.zeros_like).fit(X, y).predict(X)
     with pytest.raises(ValueError, match="zero weights"):
         KNNRegressor(2, weights=np.zeros_like).fit(X, y).predict(X)
+
+
+@pytest.mark.parametrize("metric", ["manhattan", "chebyshev"])
+def test_a_grid_too_coarse_for_the_data_falls_back_and_stays_exact(
+    rng, metric, monkeypatch
+):
+    # One far outlier stretches the integer grid so much that all the other
+    # points round to the same level: the integer pass cannot select, and
+    # the float kernel takes over.
+    X, Q = _blobs(rng, 2000, 6), _blobs(rng, 50, 6)
+    X[0, 0] = 1e6
+    kernels = []
+    for name in ("_grid_rank", "_blocked_rank"):
+        kernel = getattr(skdeep._distances, name)
+
+        def spy(*args, _kernel=kernel, _name=name):
+            kernels.append(_name)
+            return _kernel(*args)
+
+        monkeypatch.setattr(skdeep._distances, name, spy)
+    dist, ind = KNN(5, metric=metric).fit(X, np.zeros(2000)).kneighbors(Q)
+    assert kernels[0] == "_grid_rank" and "_blocked_rank" in kernels
+    ref = _sklearn(KNeighborsClassifier, 5, metric, 2).fit(X, np.zeros(2000))
+    ref_dist, ref_ind = ref.kneighbors(Q)
+    assert_array_equal(ind, ref_ind)
+    assert_allclose(dist, ref_dist, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("metric", ["manhattan", "chebyshev"])
+def test_queries_outside_the_training_range_stay_exact(rng, metric, dtype):
+    X = rng.random((500, 8)).astype(dtype)
+    Q = (3 * rng.normal(size=(60, 8))).astype(dtype)  # mostly beyond [0, 1)
+    ours = KNN(6, metric=metric).fit(X, np.zeros(500))
+    ref = _sklearn(KNeighborsClassifier, 6, metric, 2).fit(X, np.zeros(500))
+    dist, ind = ours.kneighbors(Q)
+    ref_dist, ref_ind = ref.kneighbors(Q)
+    assert_array_equal(ind, ref_ind)
+    assert_allclose(dist, ref_dist, rtol=RTOL[dtype])
