@@ -3,19 +3,21 @@
 The search runs in two passes per chunk of queries:
 
 1. a fast *rank pass* fills an ``(n_queries_chunk, n_train)`` block with a
-   value that orders the training points like the distance does, in the
-   working dtype (float32 stays float32): the Euclidean block is one GEMM,
+   value that orders the training points like the distance does, up to a
+   bounded error (float32 data stay float32): the Euclidean block is one GEMM,
    ``‖x‖² − 2 q·x`` (``‖q‖²`` is the same along a row, so it is left out);
-   Manhattan, Chebyshev and general Minkowski blocks are accumulated feature
-   by feature in cache-sized tiles;
+   Manhattan and Chebyshev blocks are accumulated feature by feature in
+   cache-sized tiles of coordinates rounded to an integer grid (int16, int8:
+   NumPy's passes over a tile are bound by bytes moved), general Minkowski
+   blocks in tiles of floats;
 2. a *refinement*: every training point whose rank value could, within a
    rigorous bound on the rounding error of pass 1, belong to the k nearest
    is a candidate; its distance is recomputed exactly in float64 from the
    raw coordinates, and the k smallest are kept, sorted by (distance,
    training index).
 
-So rounding in pass 1 (float32, or the cancellation of the GEMM identity)
-never changes which neighbours come back or in which order: only the
+So rounding in pass 1 (the grid, float32, or the cancellation of the GEMM
+identity) never changes which neighbours come back or in which order: only the
 number of candidates grows when the bound is loose.
 """
 

@@ -201,12 +201,16 @@ _NOTES_DOC = """
     in chunks of queries whose distance block fits scikit-learn's
     ``working_memory`` budget. Euclidean blocks come from one matrix product,
     :math:`\\|x\\|^2 - 2\\, q \\cdot x` (the row constant :math:`\\|q\\|^2` does
-    not change the order); the other metrics are accumulated feature by
-    feature in cache-sized tiles. float32 data are processed in float32.
+    not change the order); Manhattan and Chebyshev blocks are accumulated
+    feature by feature in cache-sized tiles of int16 or int8 coordinates
+    rounded to a grid, general Minkowski ones in tiles of floats. float32 data
+    are processed in float32.
 
-    Neither the cancellation of the product form nor float32 rounding can
-    change the result: every training point whose computed value lies within
-    a rigorous rounding-error bound of the k-th smallest is a candidate, and
+    Neither the cancellation of the product form, nor the grid, nor float32
+    rounding can change the result: every training point whose computed
+    value lies within a rigorous error bound of the k-th smallest (for the
+    grid, by the triangle inequality, the two points' own distances to the
+    grid) is a candidate, and
     the distances of the candidates are recomputed in float64 from the
     coordinates. The neighbours returned are therefore the exact k nearest,
     equal distances ordered by training index, with exact distances
