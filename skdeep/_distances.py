@@ -106,7 +106,9 @@ class _Grid:
         exact = span <= levels and np.array_equal(X, np.rint(X))
         scale = 1.0 if exact or span == 0 else span / levels
         grid = cls(metric, lo, scale, levels, dtype)
-        grid.X, err = grid.quantize(X)
+        values, err = grid.quantize(X)
+        # Feature-major, as the tiles read it: no transpose per query chunk.
+        grid.XT = np.ascontiguousarray(values.T)
         grid.max_err = float(err.max())
         return grid
 
@@ -171,7 +173,7 @@ def _grid_rank(Q: np.ndarray, index: FittedIndex, out: np.ndarray):
     grid = index.grid
     V, err = grid.quantize(Q)
     VT = np.ascontiguousarray(V.T)
-    (m, n_features), n_train = V.shape, grid.X.shape[0]
+    (m, n_features), n_train = V.shape, grid.XT.shape[1]
     cq, ct = _tile_shape(m, n_train, grid.dtype)
     tmp_full = np.empty((cq, ct), dtype=grid.dtype)
     acc_full = np.empty((cq, ct), dtype=grid.dtype)
@@ -181,7 +183,7 @@ def _grid_rank(Q: np.ndarray, index: FittedIndex, out: np.ndarray):
     # the float32 block, exact for integers below 2**24 (784 x 255 = 199920).
     span = n_features if chebyshev else 128
     for t0 in range(0, n_train, ct):
-        XT = np.ascontiguousarray(grid.X[t0 : t0 + ct].T)
+        XT = grid.XT[:, t0 : t0 + ct]
         width = XT.shape[1]
         for q0 in range(0, m, cq):
             target = out[q0 : q0 + cq, t0 : t0 + width]
