@@ -107,13 +107,16 @@ class _Grid:
         scale = 1.0 if exact or span == 0 else span / levels
         grid = cls(metric, lo, scale, levels, dtype)
         values, err = grid.quantize(X)
+        grid.exact = not err.any()
+        err = grid.bound(X, err)
         # Feature-major, as the tiles read it: no transpose per query chunk.
         grid.XT = np.ascontiguousarray(values.T)
         grid.max_err = float(err.max())
         return grid
 
     def quantize(self, A):
-        """Grid values of the rows of A and a bound on each row's rounding."""
+        """Grid values of the rows of A and each row's rounding (norm of the
+        offsets to the grid, as computed; see ``bound``)."""
         values = np.empty(A.shape, dtype=self.dtype)
         err = np.empty(A.shape[0])
         step = max(1, _REFINE_BYTES // (8 * A.shape[1]))
@@ -125,11 +128,15 @@ class _Grid:
             off = np.abs(a - (self.lo + self.scale * v))
             norm = off.max if self.metric == "chebyshev" else off.sum
             err[s : s + step] = norm(axis=1)
-        # The float64 rounding of the offsets themselves, generously bounded.
+        return values, err
+
+    def bound(self, A, err):
+        """Upper bound on the true rounding of the rows of A, given ``err``:
+        the float64 rounding of the offsets themselves, generously bounded."""
         top = max(abs(self.lo), abs(self.lo + self.scale * self.levels))
         top = max(top, float(np.abs(A).max()))
         slack = 8 * A.shape[1] * np.finfo(np.float64).eps * top
-        return values, err * (1 + 1e-9) + slack
+        return err * (1 + 1e-9) + slack
 
 
 def _gamma(n: int, dtype: np.dtype) -> float:
@@ -168,10 +175,13 @@ def _grid_rank(Q: np.ndarray, index: FittedIndex, out: np.ndarray):
     """out = the integer Manhattan or Chebyshev distances on the grid.
 
     Same tiles as the float kernel, in int16 or int8: a half or a quarter of
-    the bytes per pass. Returns the per-row error bound, in grid units.
+    the bytes per pass. Returns the per-row error bound, in grid units, and
+    whether every point is on the grid (integer distances then exact).
     """
     grid = index.grid
     V, err = grid.quantize(Q)
+    exact = grid.exact and not err.any()
+    err = grid.bound(Q, err)
     VT = np.ascontiguousarray(V.T)
     (m, n_features), n_train = V.shape, grid.XT.shape[1]
     cq, ct = _tile_shape(m, n_train, grid.dtype)
@@ -201,7 +211,7 @@ def _grid_rank(Q: np.ndarray, index: FittedIndex, out: np.ndarray):
                     target[...] = acc
                 else:
                     np.add(target, acc, out=target)
-    return (err + grid.max_err) / grid.scale
+    return (err + grid.max_err) / grid.scale, exact
 
 
 def _blocked_rank(Q: np.ndarray, index: FittedIndex, dtype, out: np.ndarray):
@@ -288,8 +298,9 @@ def _chunk_kneighbors(Q, start, index, k, exclude_self, block, on_grid=False):
     R = block[:m]
     # Overflow is allowed here: rows it touches are searched exhaustively below.
     with np.errstate(over="ignore", invalid="ignore"):
+        exact_grid = False
         if on_grid:
-            abs_tol = _grid_rank(Q, index, R)
+            abs_tol, exact_grid = _grid_rank(Q, index, R)
             rel = 0.0
         elif metric == "euclidean":
             abs_tol = _euclidean_rank(Q, index, dtype, R)
@@ -343,9 +354,11 @@ def _chunk_kneighbors(Q, start, index, k, exclude_self, block, on_grid=False):
         keep &= cols != start + rows
     rows, cols = rows[keep], cols[keep]
     # Refining costs ~6x a float pass per pair, so beyond 1/16 of the pairs
-    # (grids coarse for these data: features of very unequal ranges) the
-    # float kernel is cheaper. Exact ties (bound 0) are not the grid's fault.
-    if on_grid and rows.size > m * max(4 * k, n_train // 16) and abs_tol.max() > 0:
+    # (a grid too coarse for these data, e.g. stretched by outliers) the float
+    # kernel is cheaper. If every point is on the grid, the candidates are
+    # exact ties, which the float kernel would find just the same.
+    many = rows.size > m * max(4 * k, n_train // 16)
+    if on_grid and many and not exact_grid:
         return None
 
     exact = _exact_rank(Q, X, rows, cols, metric, p)

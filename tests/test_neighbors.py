@@ -432,3 +432,24 @@ def test_queries_outside_the_training_range_stay_exact(rng, metric, dtype):
     ref_dist, ref_ind = ref.kneighbors(Q)
     assert_array_equal(ind, ref_ind)
     assert_allclose(dist, ref_dist, rtol=RTOL[dtype])
+
+
+@pytest.mark.parametrize("metric", ["manhattan", "chebyshev"])
+def test_integer_data_with_massive_ties_stay_on_the_exact_grid(
+    rng, metric, monkeypatch
+):
+    # Two levels per feature: thousands of points tie at each distance, yet
+    # the grid is exact (step 1), so the integer pass keeps the job.
+    X = rng.integers(0, 2, size=(3000, 4))
+    Q = rng.integers(0, 2, size=(20, 4))
+    model = KNN(7, metric=metric).fit(X, np.zeros(3000))
+    assert model._index.grid.scale == 1.0
+    calls = []
+    blocked = skdeep._distances._blocked_rank
+    monkeypatch.setattr(
+        skdeep._distances, "_blocked_rank", lambda *a: calls.append(1) or blocked(*a)
+    )
+    ind = model.kneighbors(Q, return_distance=False)
+    assert not calls
+    exact = _exact_rank_values(Q, X, metric, 1)
+    assert_array_equal(ind, np.argsort(exact, axis=1, kind="stable")[:, :7])
