@@ -10,6 +10,7 @@ from .linear_model import (
     LogisticRegression,
     SoftmaxClassifier,
 )
+from .neighbors import KNN, KNNRegressor
 from .neural_network import MLPClassifier, MLPRegressor
 
 __version__ = "0.1.0.dev0"
@@ -21,9 +22,13 @@ ESTIMATORS: list[str] = [
     "SoftmaxClassifier",
     "MLPClassifier",
     "MLPRegressor",
+    "KNN",
+    "KNNRegressor",
 ]
 
 __all__ = [
+    "KNN",
+    "KNNRegressor",
     "LeastSquaresRegressor",
     "LogisticRegression",
     "MLPClassifier",

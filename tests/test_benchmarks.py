@@ -61,3 +61,25 @@ def test_bench_mlp_runs_and_reports_the_ratios_and_memory():
     assert "skdeep peak RSS / sklearn peak RSS =" in result.stdout
     assert "PyTorch row skipped: --no-torch given." in result.stdout
     assert "num_threads=" in result.stdout
+
+
+def test_bench_knn_runs_and_reports_ratios_threads_and_memory():
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_knn.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    for expected in (
+        "euclidean vs brute",
+        "euclidean vs auto",
+        "manhattan vs brute",
+        "chebyshev vs brute",
+        "scaled linearly",
+        "num_threads=",
+        "peak extra memory",
+    ):
+        assert expected in result.stdout, expected
+    # The benchmark also compares the predictions with scikit-learn's.
+    assert "False" not in result.stdout

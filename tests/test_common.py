@@ -51,8 +51,21 @@ LINEAR_CONFIGURATIONS: list = [
     skdeep.SoftmaxClassifier(solver="adam", random_state=0, class_weight="balanced"),
 ]
 
-# Nearest neighbours (skdeep.neighbors).
-NEIGHBOR_CONFIGURATIONS: list = []
+# Nearest neighbours (skdeep.neighbors). A callable weight must pickle (a
+# module-level function does) and be positive, which sigmoid is.
+NEIGHBOR_CONFIGURATIONS: list = [
+    config
+    for Estimator in (skdeep.KNN, skdeep.KNNRegressor)
+    for config in (
+        Estimator(),
+        Estimator(n_neighbors=3, weights="distance", metric="manhattan"),
+        Estimator(metric="chebyshev"),
+        Estimator(metric="minkowski", p=float("inf"), weights="distance"),
+        Estimator(n_neighbors=4, p=3),
+        Estimator(weights=skdeep.nn.activations.sigmoid, metric="euclidean"),
+        Estimator(n_neighbors=2, n_jobs=2),
+    )
+]
 
 CONFIGURATIONS = [
     *NETWORK_CONFIGURATIONS,

@@ -1,0 +1,185 @@
+"""How fast and how lean is KNN's prediction next to scikit-learn's?
+
+Measured: ``predict`` of a fitted k=5 classifier (fit only stores the data)
+on a training set of 60000 x 784 float32 points and 10000 float32 queries,
+drawn uniformly from [0, 1) (the shape of MNIST; uniform data keep every
+distance close to every other, so neither side can prune), with all cores
+(``n_jobs=-1`` on both sides; scikit-learn's kernels also use OpenMP).
+
+* Euclidean: skdeep against ``KNeighborsClassifier(algorithm='brute')`` and
+  ``algorithm='auto'`` on the same queries. Targets: <= 0.7 x each.
+* Manhattan and Chebyshev: scikit-learn needs minutes for all the queries,
+  so it is timed on the first ``--sklearn-queries`` of them and its time is
+  scaled linearly to the full count (its cost is linear in the number of
+  queries; the table marks those rows). Target: <= 0.1 x.
+* Memory: peak of the memory allocated (tracemalloc, which sees NumPy's
+  buffers) during ``predict`` of ``--memory-queries`` Euclidean queries,
+  beyond the queries themselves and the model. Target: <= 1 GiB.
+
+Every skdeep prediction is also checked against scikit-learn's on the
+queries both sides ran. Times are the best of ``--repeat`` runs with
+``time.perf_counter``; the machine's load average is printed because other
+work on the machine slows both sides, not always alike.
+
+Run: ``python benchmarks/bench_knn.py [--quick] [--n-train N] [--n-queries N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+import tracemalloc
+
+import numpy as np
+import threadpoolctl
+from joblib import effective_n_jobs
+from sklearn.neighbors import KNeighborsClassifier
+
+from skdeep import KNN
+
+GiB = 2**30
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-train", type=int, default=60000)
+    parser.add_argument("--n-queries", type=int, default=10000)
+    parser.add_argument("--n-features", type=int, default=784)
+    parser.add_argument("--n-neighbors", type=int, default=5)
+    parser.add_argument(
+        "--sklearn-queries",
+        type=int,
+        default=500,
+        help="queries scikit-learn is timed on for manhattan/chebyshev",
+    )
+    parser.add_argument("--memory-queries", type=int, default=50000)
+    parser.add_argument("--repeat", type=int, default=1, help="best of this many")
+    parser.add_argument("--n-jobs", type=int, default=-1)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small sizes (2000 train, 200 queries, 50 for scikit-learn's slow "
+        "metrics, 1000 for memory): a smoke run, not a measurement",
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.n_train, args.n_queries = 2000, 200
+        args.sklearn_queries, args.memory_queries = 50, 1000
+    args.sklearn_queries = min(args.sklearn_queries, args.n_queries)
+    return args
+
+
+def best_time(fn, repeat: int):
+    """(best seconds, last result) over ``repeat`` calls."""
+    best, result = np.inf, None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def peak_predict_memory(model, queries) -> tuple[int, np.ndarray]:
+    """Peak bytes allocated during ``model.predict(queries)`` (tracemalloc)."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base, _ = tracemalloc.get_traced_memory()
+        pred = model.predict(queries)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak - base, pred
+
+
+def blas_description() -> tuple[str, int]:
+    infos = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    mine = [i for i in infos if "numpy" in i["filepath"]] or infos
+    if not mine:
+        return "unknown BLAS", 1
+    info = mine[0]
+    return f"{info['internal_api']} {info.get('version')}", info["num_threads"]
+
+
+def main() -> None:
+    args = parse_args()
+    rng = np.random.default_rng(args.seed)
+    shape = (args.n_train, args.n_features)
+    X = rng.random(shape, dtype=np.float32)
+    y = rng.integers(0, 10, size=args.n_train)
+    Q = rng.random((args.n_queries, args.n_features), dtype=np.float32)
+    k, n_jobs = args.n_neighbors, args.n_jobs
+
+    def ours(metric):
+        return KNN(k, metric=metric, n_jobs=n_jobs).fit(X, y)
+
+    def theirs(metric, algorithm="brute"):
+        model = KNeighborsClassifier(
+            k, metric=metric, algorithm=algorithm, n_jobs=n_jobs
+        )
+        return model.fit(X, y)
+
+    rows = []  # (name, skdeep s, sklearn s, scaled?, target, same predictions)
+    t_ours, p_ours = best_time(lambda: ours("euclidean").predict(Q), args.repeat)
+    for algorithm in ("brute", "auto"):
+        model = theirs("euclidean", algorithm)
+        t_ref, p_ref = best_time(lambda m=model: m.predict(Q), args.repeat)
+        same = bool((p_ours == p_ref).all())
+        rows.append((f"euclidean vs {algorithm}", t_ours, t_ref, False, 0.7, same))
+    n_sub = args.sklearn_queries
+    for metric in ("manhattan", "chebyshev"):
+        t_ours, p_ours = best_time(lambda m=metric: ours(m).predict(Q), args.repeat)
+        model = theirs(metric)
+        t_sub, p_ref = best_time(lambda m=model: m.predict(Q[:n_sub]), args.repeat)
+        same = bool((p_ours[:n_sub] == p_ref).all())
+        scaled = t_sub * args.n_queries / n_sub
+        rows.append(
+            (f"{metric} vs brute", t_ours, scaled, n_sub < args.n_queries, 0.1, same)
+        )
+
+    Q_memory = rng.random((args.memory_queries, args.n_features), dtype=np.float32)
+    model = ours("euclidean")
+    peak, _ = peak_predict_memory(model, Q_memory)
+
+    blas, blas_threads = blas_description()
+    print(
+        f"skdeep KNN: train {args.n_train} x {args.n_features} float32, "
+        f"{args.n_queries} queries, k={k}, n_jobs={n_jobs}"
+    )
+    print(
+        f"numpy {np.__version__} | BLAS {blas}, num_threads={blas_threads} | "
+        f"joblib threads={effective_n_jobs(n_jobs)} | os.cpu_count()={os.cpu_count()}"
+    )
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average (1, 5, 15 min): {load} | best of {args.repeat}\n")
+    header = (
+        f"{'predict':24} {'skdeep s':>9} {'sklearn s':>10} {'ratio':>7} "
+        f"{'target':>7}  verdict  same predictions"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, t_ours, t_ref, scaled, target, same in rows:
+        ratio = t_ours / t_ref
+        verdict = "PASS" if ratio <= target else "FAIL"
+        mark = "*" if scaled else " "
+        print(
+            f"{name:24} {t_ours:9.2f} {t_ref:9.2f}{mark} {ratio:7.3f} "
+            f"{'<=' + str(target):>7}  {verdict:7}  {same}"
+        )
+    if any(row[3] for row in rows):
+        print(
+            f"* scikit-learn timed on {n_sub} of the {args.n_queries} queries and "
+            "scaled linearly to all of them."
+        )
+    verdict = "PASS" if peak <= GiB else "FAIL"
+    print(
+        f"\npeak extra memory, predict of {args.memory_queries} queries: "
+        f"{peak / 2**20:.0f} MiB (target <= 1024 MiB: {verdict})"
+    )
+    print("skdeep time / sklearn time: see the ratio column.")
+
+
+if __name__ == "__main__":
+    main()

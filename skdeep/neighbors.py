@@ -1,0 +1,498 @@
+"""k-nearest-neighbours classification and regression, exact brute force.
+
+The search itself (chunked rank blocks, exact refinement, threads) lives in
+:mod:`skdeep._distances`; this module is the scikit-learn shell around it:
+parameters, validation, label encoding and the vote or average.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from collections.abc import Callable
+from typing import ClassVar
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MultiOutputMixin,
+    RegressorMixin,
+    _fit_context,
+)
+from sklearn.exceptions import DataConversionWarning
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _distances
+
+_FLOATS = [np.float64, np.float32]
+
+
+class _KNNBase(BaseEstimator):
+    """Parameters, fitting of the index and the neighbour query, shared."""
+
+    _parameter_constraints: ClassVar[dict] = {
+        "n_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
+        "weights": [StrOptions({"uniform", "distance"}), callable],
+        "metric": [StrOptions(set(_distances.METRICS))],
+        "p": [Interval(numbers.Real, 1, None, closed="both")],  # [1, inf]
+        "n_jobs": [None, numbers.Integral],
+    }
+
+    def __init__(
+        self,
+        n_neighbors: int = 5,
+        *,
+        weights: str | Callable = "uniform",
+        metric: str = "minkowski",
+        p: float = 2,
+        n_jobs: int | None = None,
+    ):
+        self.n_neighbors = n_neighbors
+        self.weights = weights
+        self.metric = metric
+        self.p = p
+        self.n_jobs = n_jobs
+
+    def _fit_index(self, X: np.ndarray) -> None:
+        metric, p = _distances.effective_metric(self.metric, self.p)
+        self.effective_metric_ = metric
+        self.effective_metric_params_ = {} if p is None else {"p": p}
+        self.n_samples_fit_ = X.shape[0]
+        self._index = _distances.FittedIndex(X, metric, p)
+
+    def kneighbors(
+        self,
+        X: np.ndarray | None = None,
+        n_neighbors: int | None = None,
+        return_distance: bool = True,
+    ):
+        """Find the k nearest training points of each query point.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_queries, n_features), default=None
+            The query points. If None, the neighbours of each training point
+            are returned, each point being excluded from its own neighbours.
+        n_neighbors : int, default=None
+            Number of neighbours to return; the constructor's
+            ``n_neighbors`` when None.
+        return_distance : bool, default=True
+            Whether to return the distances as well.
+
+        Returns
+        -------
+        neigh_dist : ndarray of shape (n_queries, n_neighbors)
+            Distances to the neighbours, ascending; float32 for float32 data
+            (training and queries), float64 otherwise. Only returned when
+            ``return_distance`` is True.
+        neigh_ind : ndarray of shape (n_queries, n_neighbors)
+            Indices of the neighbours in the training set. Equal distances
+            are ordered by training index.
+        """
+        check_is_fitted(self)
+        if n_neighbors is None:
+            n_neighbors = self.n_neighbors
+        if (
+            isinstance(n_neighbors, bool)
+            or not isinstance(n_neighbors, numbers.Integral)
+            or n_neighbors < 1
+        ):
+            raise ValueError(
+                f"n_neighbors must be a positive integer, got {n_neighbors!r}."
+            )
+        n_fit = self.n_samples_fit_
+        if X is None:
+            if n_neighbors >= n_fit:
+                raise ValueError(
+                    "Expected n_neighbors < n_samples_fit when X is None (each "
+                    "training point is excluded from its own neighbours), but "
+                    f"n_neighbors = {n_neighbors}, n_samples_fit = {n_fit}."
+                )
+        else:
+            X = validate_data(self, X, reset=False, dtype=_FLOATS, order="C")
+            if n_neighbors > n_fit:
+                raise ValueError(
+                    f"Expected n_neighbors <= n_samples_fit, but n_neighbors = "
+                    f"{n_neighbors}, n_samples_fit = {n_fit}, n_samples = "
+                    f"{X.shape[0]}: there are fewer training points than "
+                    "neighbours asked for."
+                )
+        dist, ind = _distances.kneighbors(
+            X,
+            self._index,
+            int(n_neighbors),
+            exclude_self=X is None,
+            n_jobs=self.n_jobs,
+        )
+        return (dist, ind) if return_distance else ind
+
+    def _neighbor_weights(self, dist: np.ndarray) -> np.ndarray | None:
+        """Weights of the neighbours (None for uniform), as float64."""
+        if self.weights == "uniform":
+            return None
+        if self.weights == "distance":
+            dist = dist.astype(np.float64)
+            with np.errstate(divide="ignore"):
+                weights = 1.0 / dist
+            # An exact match takes all the weight: its row becomes 1 at the
+            # zero distances and 0 elsewhere, instead of inf / inf.
+            exact = np.isinf(weights)
+            rows = exact.any(axis=1)
+            weights[rows] = exact[rows]
+        else:
+            weights = np.asarray(self.weights(dist), dtype=np.float64)
+            if weights.shape != dist.shape:
+                raise ValueError(
+                    "The weights callable must return an array shaped like the "
+                    f"distances {dist.shape}, got {weights.shape}."
+                )
+        if not np.isfinite(weights).all() or (weights < 0).any():
+            raise ValueError("Neighbour weights must be finite and non-negative.")
+        if (weights == 0).all(axis=1).any():
+            raise ValueError(
+                "All neighbors of some sample is getting zero weights. "
+                "Please modify 'weights' to avoid this case if you are "
+                "using a user-defined function."
+            )
+        return weights
+
+
+_PARAMETERS_DOC = """
+    n_neighbors : int, default=5
+        Number of neighbours that vote (or are averaged).
+    weights : {'uniform', 'distance'} or callable, default='uniform'
+        Weight of each neighbour: 'uniform' weighs all alike; 'distance'
+        weighs by the inverse distance, and a query that coincides with
+        training points takes those points only (each with weight 1); a
+        callable maps the array of distances to an array of weights of the
+        same shape.
+    metric : {'minkowski', 'euclidean', 'manhattan', 'chebyshev'}, \
+default='minkowski'
+        The distance. 'minkowski' uses the power ``p``; with p = 1, 2 or inf
+        it is computed as 'manhattan', 'euclidean' or 'chebyshev'.
+    p : float, default=2
+        Power of the Minkowski metric, in [1, inf] (``np.inf`` is allowed).
+        Only used when ``metric='minkowski'``.
+    n_jobs : int, default=None
+        Number of threads over which chunks of queries are spread. None
+        means 1 (BLAS may still use several threads for the Euclidean GEMM);
+        -1 means all processors."""
+
+_ATTRIBUTES_DOC = """
+    effective_metric_ : str
+        The kernel used: 'euclidean', 'manhattan', 'chebyshev' or
+        'minkowski' (only for p other than 1, 2 and inf).
+    effective_metric_params_ : dict
+        ``{'p': p}`` for the general Minkowski kernel, empty otherwise.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when X has string column names.
+    n_samples_fit_ : int
+        Number of training points."""
+
+_NOTES_DOC = """
+    The distance between a query :math:`q` and a training point :math:`x` is
+    :math:`d_p(q, x) = (\\sum_j |q_j - x_j|^p)^{1/p}`, and
+    :math:`d_\\infty(q, x) = \\max_j |q_j - x_j|`. The search is brute force,
+    in chunks of queries whose distance block fits scikit-learn's
+    ``working_memory`` budget. Euclidean blocks come from one matrix product,
+    :math:`\\|x\\|^2 - 2\\, q \\cdot x` (the row constant :math:`\\|q\\|^2` does
+    not change the order); Manhattan and Chebyshev blocks are accumulated
+    feature by feature in cache-sized tiles of int16 or int8 coordinates
+    rounded to a grid, general Minkowski ones in tiles of floats. float32 data
+    are processed in float32.
+
+    Neither the cancellation of the product form, nor the grid, nor float32
+    rounding can change the result: every training point whose computed
+    value lies within a rigorous error bound of the k-th smallest (for the
+    grid, by the triangle inequality, the two points' own distances to the
+    grid) is a candidate, and
+    the distances of the candidates are recomputed in float64 from the
+    coordinates. The neighbours returned are therefore the exact k nearest,
+    equal distances ordered by training index, with exact distances
+    (rounded to float32 for float32 data)."""
+
+
+class KNN(ClassifierMixin, MultiOutputMixin, _KNNBase):
+    __doc__ = f"""Classifier by vote of the k nearest training points.
+
+    The predicted class is the one with the largest (weighted) number of
+    votes among the ``n_neighbors`` nearest training points; equal votes go
+    to the class that sorts first. ``predict_proba`` returns the normalised
+    votes.
+
+    Parameters
+    ----------{_PARAMETERS_DOC}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,) or list of such arrays
+        The class labels (a list with one array per output for multi-output
+        targets).{_ATTRIBUTES_DOC}
+    outputs_2d_ : bool
+        Whether the target had several outputs at fit time.
+
+    See Also
+    --------
+    KNNRegressor : The same neighbours, averaged instead of voting.
+    sklearn.neighbors.KNeighborsClassifier : scikit-learn's version, which
+        also offers trees and other metrics.
+
+    Notes
+    -----{_NOTES_DOC}
+
+    With weights :math:`w_i` of the neighbours :math:`N(q)`, the probability
+    of class :math:`c` is
+
+    .. math:: P(c \\mid q) = \\frac{{\\sum_{{i \\in N(q),\\, y_i = c}} w_i}}
+                                {{\\sum_{{i \\in N(q)}} w_i}}.
+
+    References
+    ----------
+    .. [1] T. Cover and P. Hart, "Nearest neighbor pattern classification",
+       IEEE Transactions on Information Theory 13(1), 1967.
+
+    Examples
+    --------
+    >>> from skdeep import KNN
+    >>> X = [[0.0], [1.0], [2.0], [3.0]]
+    >>> y = [0, 0, 1, 1]
+    >>> clf = KNN(n_neighbors=3).fit(X, y)
+    >>> clf.predict([[1.1]])
+    array([0])
+    >>> clf.predict_proba([[1.1]])
+    array([[0.667, 0.333]])
+    >>> dist, ind = clf.kneighbors([[1.1]])
+    >>> dist
+    array([[0.1, 0.9, 1.1]])
+    >>> ind
+    array([[1, 2, 0]])
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Store the training set and encode the labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training points.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels.
+
+        Returns
+        -------
+        self : KNN
+            The fitted classifier.
+        """
+        X, y = validate_data(self, X, y, dtype=_FLOATS, order="C", multi_output=True)
+        check_classification_targets(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected. "
+                "Please change the shape of y to (n_samples,), for example "
+                "using ravel().",
+                DataConversionWarning,
+                stacklevel=2,
+            )
+            y = y.ravel()
+        self.outputs_2d_ = y.ndim == 2
+        Y = y.reshape(y.shape[0], -1)
+        classes, codes = [], np.empty(Y.shape, dtype=np.intp)
+        for k in range(Y.shape[1]):
+            classes_k, codes[:, k] = np.unique(Y[:, k], return_inverse=True)
+            classes.append(classes_k)
+        self.classes_ = classes if self.outputs_2d_ else classes[0]
+        self._y = codes if self.outputs_2d_ else codes.ravel()
+        self._fit_index(X)
+        return self
+
+    def _votes(self, X) -> list[np.ndarray]:
+        """Weighted votes per output, each of shape (n_queries, n_classes)."""
+        check_is_fitted(self)
+        dist, ind = self.kneighbors(X)
+        weights = self._neighbor_weights(dist)
+        codes = self._y.reshape(self._y.shape[0], -1)
+        classes = self.classes_ if self.outputs_2d_ else [self.classes_]
+        rows = np.arange(ind.shape[0])
+        votes = []
+        for k, classes_k in enumerate(classes):
+            labels = codes[ind, k]
+            votes_k = np.zeros((ind.shape[0], classes_k.size))
+            # One neighbour rank at a time: the order of the additions is that
+            # of the neighbours, whatever the class.
+            for j in range(ind.shape[1]):
+                votes_k[rows, labels[:, j]] += 1.0 if weights is None else weights[:, j]
+            votes.append(votes_k)
+        return votes
+
+    def predict(self, X):
+        """Predict the class of each query point.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_queries, n_features) or None
+            Query points; None predicts every training point from its
+            neighbours other than itself.
+
+        Returns
+        -------
+        y : ndarray of shape (n_queries,) or (n_queries, n_outputs)
+            Predicted class labels.
+        """
+        votes = self._votes(X)
+        classes = self.classes_ if self.outputs_2d_ else [self.classes_]
+        preds = [c[np.argmax(v, axis=1)] for c, v in zip(classes, votes, strict=True)]
+        return np.stack(preds, axis=1) if self.outputs_2d_ else preds[0]
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy of ``predict(X)`` against ``y`` (subset accuracy if 2-D).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_queries, n_features) or None
+            Query points; None scores every training point against its
+            neighbours other than itself, i.e. leave-one-out accuracy.
+        y : array-like of shape (n_queries,) or (n_queries, n_outputs)
+            True labels.
+        sample_weight : array-like of shape (n_queries,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy.
+        """
+        return super().score(X, y, sample_weight=sample_weight)
+
+    def predict_proba(self, X):
+        """Probability of each class: the normalised (weighted) votes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_queries, n_features) or None
+            Query points; None predicts every training point from its
+            neighbours other than itself.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_queries, n_classes) or list of such arrays
+            Class probabilities, columns in the order of ``classes_``; a list
+            with one array per output for multi-output targets.
+        """
+        probas = [v / v.sum(axis=1, keepdims=True) for v in self._votes(X)]
+        return probas if self.outputs_2d_ else probas[0]
+
+
+class KNNRegressor(RegressorMixin, MultiOutputMixin, _KNNBase):
+    __doc__ = f"""Regression by the (weighted) mean of the k nearest targets.
+
+    Parameters
+    ----------{_PARAMETERS_DOC}
+
+    Attributes
+    ----------{_ATTRIBUTES_DOC}
+
+    See Also
+    --------
+    KNN : The same neighbours, voting for a class.
+    sklearn.neighbors.KNeighborsRegressor : scikit-learn's version, which
+        also offers trees and other metrics.
+
+    Notes
+    -----{_NOTES_DOC}
+
+    With weights :math:`w_i` of the neighbours :math:`N(q)`, the prediction
+    is :math:`\\hat y(q) = \\sum_{{i \\in N(q)}} w_i y_i / \\sum_{{i \\in N(q)}} w_i`.
+
+    Examples
+    --------
+    >>> from skdeep import KNNRegressor
+    >>> X = [[0.0], [1.0], [2.0], [3.0]]
+    >>> y = [0.0, 1.0, 4.0, 9.0]
+    >>> reg = KNNRegressor(n_neighbors=2).fit(X, y)
+    >>> reg.predict([[1.2], [2.9]])
+    array([2.5, 6.5])
+    >>> KNNRegressor(n_neighbors=2, weights="distance").fit(X, y).predict([[2.0]])
+    array([4.])
+    """
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Store the training set and the targets.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training points.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+
+        Returns
+        -------
+        self : KNNRegressor
+            The fitted regressor.
+        """
+        X, y = validate_data(
+            self, X, y, dtype=_FLOATS, order="C", multi_output=True, y_numeric=True
+        )
+        self._y = y
+        self._fit_index(X)
+        return self
+
+    def predict(self, X):
+        """Predict the target of each query point.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_queries, n_features) or None
+            Query points; None predicts every training point from its
+            neighbours other than itself.
+
+        Returns
+        -------
+        y : ndarray of shape (n_queries,) or (n_queries, n_outputs)
+            The mean of the neighbours' targets, weighted by ``weights``.
+        """
+        check_is_fitted(self)
+        dist, ind = self.kneighbors(X)
+        weights = self._neighbor_weights(dist)
+        Y = self._y.reshape(self._y.shape[0], -1)
+        if weights is None:
+            pred = np.mean(Y[ind], axis=1)
+        else:
+            pred = np.empty((ind.shape[0], Y.shape[1]), dtype=np.float64)
+            denominator = np.sum(weights, axis=1)
+            for j in range(Y.shape[1]):
+                pred[:, j] = np.sum(Y[ind, j] * weights, axis=1) / denominator
+        return pred.ravel() if self._y.ndim == 1 else pred
+
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R² of ``predict(X)`` against ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_queries, n_features) or None
+            Query points; None scores every training point against its
+            neighbours other than itself (leave-one-out).
+        y : array-like of shape (n_queries,) or (n_queries, n_outputs)
+            True targets.
+        sample_weight : array-like of shape (n_queries,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            :math:`R^2 = 1 - \\sum_i (y_i - \\hat y_i)^2 / \\sum_i (y_i - \\bar y)^2`,
+            averaged uniformly over the outputs.
+        """
+        return super().score(X, y, sample_weight=sample_weight)
