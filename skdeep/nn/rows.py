@@ -23,7 +23,7 @@ import scipy.sparse
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX_2 = np.uint64(0x94D049BB133111EB)
-_BLOCK_ROWS = 2048  # bounds the temporary integer copy of X while hashing
+_BLOCK_ROWS = 256  # bounds the temporary integer copy of X while hashing (~1.6 MB)
 
 
 @dataclass(frozen=True)
