@@ -140,6 +140,8 @@ def test_exact_ties_are_broken_by_training_index(rng, metric, p, dtype):
     assert_array_equal(self_ind, np.argsort(exact, axis=1, kind="stable")[:, :k])
 
 
+# Budgets below one row are drawn on purpose (the chunking edge case): scikit-learn's
+# get_chunk_n_rows then warns that it uses one row per chunk, as it should.
 @pytest.mark.filterwarnings("ignore:Could not adhere to working_memory")
 @settings(max_examples=40, deadline=None)
 @given(

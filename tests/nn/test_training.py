@@ -278,10 +278,13 @@ def test_dropout_and_batchnorm_weights_equal_repeating_rows(rng):
     X, y = _blobs(rng, n=30)
     counts = rng.integers(0, 4, size=30)
     repeated = np.repeat(np.arange(30), counts)
-    layers = lambda: [  # noqa: E731
-        nn.Dense(16), nn.BatchNorm(), nn.Activation("relu"), nn.Dropout(0.3),
-        nn.Dense(3),
-    ]  # fmt: skip
+
+    def layers():
+        return [
+            nn.Dense(16), nn.BatchNorm(), nn.Activation("relu"), nn.Dropout(0.3),
+            nn.Dense(3),
+        ]  # fmt: skip
+
     weighted, duplicated = _net(layers=layers()), _net(layers=layers())
     # SGD, not Adam: the bias before batch norm has a zero gradient, whose
     # rounding noise Adam would scale up to lr/epsilon.
