@@ -34,6 +34,7 @@ from collections.abc import Callable
 
 import numpy as np
 import threadpoolctl
+from _machine import blas_description  # benchmarks/ is on sys.path for scripts
 
 from skdeep import nn
 
@@ -163,20 +164,6 @@ def make_torch_step(X, labels, weights, n_threads):
         torch.nn.functional.cross_entropy(model(X_t), labels_t).backward()
 
     return step, f"torch {torch.__version__}, threads={torch.get_num_threads()}"
-
-
-def blas_description() -> tuple[str, int]:
-    """Name of NumPy's BLAS and its thread count, from threadpoolctl."""
-    infos = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
-    mine = [i for i in infos if "numpy" in i["filepath"]] or infos
-    if not mine:
-        return "unknown BLAS", 1
-    info = mine[0]
-    name = (
-        f"{info['internal_api']} {info.get('version')} "
-        f"({info.get('architecture')}, {info.get('threading_layer')})"
-    )
-    return name, info["num_threads"]
 
 
 def main() -> None:

@@ -32,7 +32,7 @@ import time
 import tracemalloc
 
 import numpy as np
-import threadpoolctl
+from _machine import blas_description  # benchmarks/ is on sys.path for scripts
 from joblib import effective_n_jobs
 from sklearn.neighbors import KNeighborsClassifier
 
@@ -92,15 +92,6 @@ def peak_predict_memory(model, queries) -> tuple[int, np.ndarray]:
     finally:
         tracemalloc.stop()
     return peak - base, pred
-
-
-def blas_description() -> tuple[str, int]:
-    infos = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
-    mine = [i for i in infos if "numpy" in i["filepath"]] or infos
-    if not mine:
-        return "unknown BLAS", 1
-    info = mine[0]
-    return f"{info['internal_api']} {info.get('version')}", info["num_threads"]
 
 
 def main() -> None:

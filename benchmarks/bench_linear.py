@@ -29,6 +29,7 @@ import time
 
 import numpy as np
 import threadpoolctl
+from _machine import blas_description  # benchmarks/ is on sys.path for scripts
 from sklearn.datasets import load_digits, make_classification
 from sklearn.linear_model import LinearRegression
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
@@ -151,15 +152,6 @@ def bench_digits_cv(args, rows):
             extra="sum of the 5 fit times",
         )
     )
-
-
-def blas_description() -> tuple[str, int]:
-    infos = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
-    mine = [i for i in infos if "numpy" in i["filepath"]] or infos
-    if not mine:
-        return "unknown BLAS", 1
-    info = mine[0]
-    return f"{info['internal_api']} {info.get('version')}", info["num_threads"]
 
 
 def main() -> None:

@@ -48,6 +48,7 @@ import time
 import warnings
 
 import numpy as np
+from _machine import blas_description  # benchmarks/ is on sys.path for scripts
 
 N_FEATURES = 784
 N_INFORMATIVE = 50
@@ -220,20 +221,6 @@ def run_worker(args) -> None:
 
 
 # ----------------------------------------------------------------------- parent
-def blas_description() -> tuple[str, int]:
-    """Name of NumPy's BLAS and its thread count, from threadpoolctl."""
-    import threadpoolctl
-
-    infos = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
-    mine = [i for i in infos if "numpy" in i["filepath"]] or infos
-    if not mine:
-        return "unknown BLAS", 1
-    info = mine[0]
-    name = (
-        f"{info['internal_api']} {info.get('version')} "
-        f"({info.get('architecture')}, {info.get('threading_layer')})"
-    )
-    return name, info["num_threads"]
 
 
 def make_data(n_samples: int, path: pathlib.Path) -> None:
