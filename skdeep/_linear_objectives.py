@@ -21,6 +21,18 @@ from __future__ import annotations
 import numpy as np
 
 
+def _row_max(z: np.ndarray) -> np.ndarray:
+    """Maximum of each row, one column at a time.
+
+    NumPy reduces a short contiguous axis one row at a time: for 20000 × 10
+    scores ``z.max(axis=1)`` takes ~1 ms, this loop of elementwise maxima 0.07.
+    """
+    row_max = z[:, 0].copy()
+    for column in range(1, z.shape[1]):
+        np.maximum(row_max, z[:, column], out=row_max)
+    return row_max
+
+
 def _log1p_exp_and_sigmoid(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``log(1 + exp(z))`` and ``σ(z)`` from one ``exp(−|z|)``: finite for any z."""
     e = np.exp(-np.abs(z))
@@ -78,6 +90,11 @@ class GLMObjective:
             # Matrix-vector products (BLAS gemv) for one column: a matrix-matrix
             # product with a single column would pack X into buffers first.
             z = (self.X @ theta[: self.n_features, 0])[:, None]
+        elif self.dtype == np.float64:
+            # Wᵀ·Xᵀ, transposed back: OpenBLAS's dgemm runs this layout ~1.7×
+            # faster than X·W for few outputs (20000 × 784 × 10); its sgemm
+            # gains nothing, so float32 keeps the direct product.
+            z = np.ascontiguousarray((theta[: self.n_features].T @ self.X.T).T)
         else:
             z = self.X @ theta[: self.n_features]
         if self.fit_intercept:
@@ -100,9 +117,9 @@ class GLMObjective:
             sigma *= w
             return value, sigma[:, None]
         # Multinomial: ℓ = logsumexp(z) − z_y, shifted by the row maximum.
-        shifted = z - z.max(axis=1, keepdims=True)
+        shifted = z - _row_max(z)[:, None]
         p = np.exp(shifted)
-        s = p.sum(axis=1)
+        s = p @ np.ones(p.shape[1], dtype=p.dtype)  # row sums by gemv
         log_s = np.log(s)
         per_sample = log_s - shifted[self._rows, self.y]
         value = float(np.dot(w.astype(np.float64), per_sample))
