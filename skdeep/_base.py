@@ -380,6 +380,10 @@ class BaseNetwork(BaseEstimator):
                 history, samples_seen = None, 0
             else:
                 network, history, samples_seen = self.network_, self._history, self.t_
+                if "learning_rate" not in history.epochs:
+                    history = (
+                        None  # the last fit was L-BFGS: its curve counts iterations
+                    )
             if incremental and hasattr(self, "_optimizer"):
                 optimizer = self._optimizer
             else:

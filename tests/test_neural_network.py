@@ -477,3 +477,13 @@ def test_predictions_in_chunks_equal_one_pass(blobs, monkeypatch):
     monkeypatch.setattr(skdeep._base, "_PREDICT_CHUNK_BYTES", 16 * 8 * 7)
     # Equal up to the last bit BLAS may round differently for other row counts.
     np.testing.assert_allclose(clf.predict_proba(X), whole, rtol=1e-12, atol=0)
+
+
+def test_warm_start_may_switch_from_lbfgs_to_a_stochastic_solver(blobs):
+    X, y = blobs
+    clf = _quiet(MLPClassifier((8,), solver="lbfgs", max_iter=20, warm_start=True,
+                               random_state=0), X, y)  # fmt: skip
+    lbfgs_loss = clf.loss_
+    _quiet(clf.set_params(solver="adam", max_iter=3), X, y)
+    assert len(clf.loss_curve_) == 3 and clf.t_ == 3 * len(y)
+    assert clf.loss_curve_[0] < 2 * lbfgs_loss + 0.1  # it started from the lbfgs fit
