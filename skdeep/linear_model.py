@@ -83,6 +83,7 @@ class LogisticRegression(_LinearClassifier):
         deterministic).
     verbose : int, default=0
         Print the objective at every iteration or epoch when positive.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -98,6 +99,7 @@ class LogisticRegression(_LinearClassifier):
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Feature names seen during fit, when X has string column names.
+
     See Also
     --------
     SoftmaxClassifier : Multinomial (softmax) logistic regression.
@@ -194,6 +196,7 @@ class SoftmaxClassifier(_LinearClassifier):
         deterministic).
     verbose : int, default=0
         Print the objective at every iteration or epoch when positive.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -208,6 +211,7 @@ class SoftmaxClassifier(_LinearClassifier):
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Feature names seen during fit, when X has string column names.
+
     See Also
     --------
     LogisticRegression : Binary logistic regression, one-vs-rest for more classes.

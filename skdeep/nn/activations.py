@@ -37,14 +37,52 @@ from .layers import Layer
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
-    """Logistic function computed through ``exp(-|z|)``, which never overflows."""
+    """Logistic function computed through ``exp(-|z|)``, which never overflows.
+
+    Parameters
+    ----------
+    z : ndarray
+        Scores, any shape.
+
+    Returns
+    -------
+    ndarray
+        ``1 / (1 + exp(-z))`` elementwise, in the dtype of ``z``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.activations import sigmoid
+    >>> sigmoid(np.array([-1e4, 0.0, 1e4]))
+    array([0. , 0.5, 1. ])
+    """
     e = np.exp(-np.abs(z))
     r = 1.0 / (1.0 + e)
     return np.where(z >= 0, r, e * r)
 
 
 def softplus(z: np.ndarray) -> np.ndarray:
-    """``log(1 + exp(z))`` as ``logaddexp(0, z)``, exact for large ``|z|``."""
+    """Compute ``log(1 + exp(z))`` as ``logaddexp(0, z)``, exact for large ``|z|``.
+
+    Parameters
+    ----------
+    z : ndarray
+        Scores, any shape.
+
+    Returns
+    -------
+    ndarray
+        ``log(1 + exp(z))`` elementwise, in the dtype of ``z``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.activations import softplus
+    >>> softplus(np.array([-1e4, 1e4]))
+    array([    0., 10000.])
+    >>> bool(softplus(np.array([0.0]))[0] == np.log(2.0))
+    True
+    """
     return np.logaddexp(0.0, z)
 
 
@@ -56,6 +94,13 @@ class ActivationFunction:
     ``rectifier`` marks the ReLU family, for which ``init="auto"`` picks He
     initialization. Functions with a learnable parameter (PReLU) also override
     ``build`` and ``parameter_gradients``.
+
+    Examples
+    --------
+    >>> from skdeep.nn import activations
+    >>> f = activations.get("sigmoid")
+    >>> isinstance(f, activations.ActivationFunction), f.rectifier
+    (True, False)
     """
 
     name = ""
@@ -87,6 +132,17 @@ class ActivationFunction:
 
 
 class Identity(ActivationFunction):
+    """The identity ``f(z) = z`` (``"identity"`` or ``"linear"``); ``f'(z) = 1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.activations import Identity
+    >>> f, z = Identity(), np.array([-2.0, 3.0])
+    >>> f(z), f.derivative(z, f(z))
+    (array([-2.,  3.]), array([1., 1.]))
+    """
+
     name = "identity"
 
     def __call__(self, z):
@@ -100,6 +156,17 @@ class Identity(ActivationFunction):
 
 
 class Sigmoid(ActivationFunction):
+    """The logistic function σ(z) = 1 / (1 + e⁻ᶻ); ``f'(z) = σ(z)(1 − σ(z))``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.activations import Sigmoid
+    >>> f, z = Sigmoid(), np.array([0.0])
+    >>> f(z), f.derivative(z, f(z))
+    (array([0.5]), array([0.25]))
+    """
+
     name = "sigmoid"
 
     def __call__(self, z):
@@ -110,6 +177,17 @@ class Sigmoid(ActivationFunction):
 
 
 class Tanh(ActivationFunction):
+    """The hyperbolic tangent; ``f'(z) = 1 − tanh² z``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.activations import Tanh
+    >>> f, z = Tanh(), np.array([0.0, 1e4])
+    >>> f(z), f.derivative(z, f(z))
+    (array([0., 1.]), array([1., 0.]))
+    """
+
     name = "tanh"
 
     def __call__(self, z):
@@ -120,6 +198,17 @@ class Tanh(ActivationFunction):
 
 
 class ReLU(ActivationFunction):
+    """Rectified linear unit ``max(z, 0)``; ``f'(z) = 1`` for ``z > 0``, else 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.activations import ReLU
+    >>> f, z = ReLU(), np.array([-1.0, 2.0])
+    >>> f(z), f.derivative(z, f(z))
+    (array([0., 2.]), array([0., 1.]))
+    """
+
     name = "relu"
     rectifier = True
 
@@ -135,7 +224,21 @@ class ReLU(ActivationFunction):
 
 
 class LeakyReLU(ActivationFunction):
-    """``z`` for positive inputs, ``alpha·z`` otherwise (default alpha=0.01)."""
+    """Leaky ReLU: ``z`` for positive inputs, ``alpha·z`` otherwise.
+
+    Parameters
+    ----------
+    alpha : float, default=0.01
+        Slope for negative inputs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.activations import LeakyReLU
+    >>> f, z = LeakyReLU(alpha=0.1), np.array([-2.0, 3.0])
+    >>> f(z), f.derivative(z, f(z))
+    (array([-0.2,  3. ]), array([0.1, 1. ]))
+    """
 
     name = "leaky_relu"
     rectifier = True
@@ -155,11 +258,31 @@ class LeakyReLU(ActivationFunction):
 
 
 class PReLU(ActivationFunction):
-    """Leaky ReLU whose negative slope is learned, one per unit (init 0.25).
+    """Leaky ReLU whose negative slope is learned, one per unit.
+
+    Parameters
+    ----------
+    alpha_init : float, default=0.25
+        Initial slope for negative inputs, the same for every unit.
+
+    Notes
+    -----
+    ``f(z) = z`` for ``z > 0`` and ``α z`` otherwise, so the gradient of the
+    loss with respect to unit j's slope is ``Σᵢ dAᵢⱼ · min(zᵢⱼ, 0)``.
 
     References
     ----------
     He et al. (2015), "Delving deep into rectifiers".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.activations import PReLU
+    >>> f = PReLU()
+    >>> f.build(2, np.float64)
+    >>> z = np.array([[-4.0, 4.0]])
+    >>> f(z), f.parameter_gradients(z, np.ones_like(z))
+    (array([[-1.,  4.]]), [array([-4.,  0.])])
     """
 
     name = "prelu"
@@ -187,7 +310,21 @@ class PReLU(ActivationFunction):
 
 
 class ELU(ActivationFunction):
-    """``z`` for positive inputs, ``alpha·(exp(z) − 1)`` otherwise (default alpha=1)."""
+    """Exponential linear unit: ``z`` if positive, else ``alpha·(exp(z) − 1)``.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        The value ``−alpha`` is approached as ``z → −∞``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.activations import ELU
+    >>> f, z = ELU(), np.array([-1e4, 0.0, 2.0])
+    >>> f(z), f.derivative(z, f(z))
+    (array([-1.,  0.,  2.]), array([0., 1., 1.]))
+    """
 
     name = "elu"
     rectifier = True
@@ -217,6 +354,14 @@ class GELU(ActivationFunction):
     References
     ----------
     Hendrycks & Gimpel (2016), "Gaussian Error Linear Units (GELUs)".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.activations import GELU
+    >>> f, z = GELU(), np.array([0.0, 10.0])
+    >>> f(z), f.derivative(z, f(z))
+    (array([ 0., 10.]), array([0.5, 1. ]))
     """
 
     name = "gelu"
@@ -237,6 +382,14 @@ class Swish(ActivationFunction):
     References
     ----------
     Ramachandran, Zoph & Le (2017), "Searching for Activation Functions".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.activations import Swish
+    >>> f, z = Swish(), np.array([0.0, 1e4])
+    >>> f(z), f.derivative(z, f(z))
+    (array([    0., 10000.]), array([0.5, 1. ]))
     """
 
     name = "swish"
@@ -256,6 +409,16 @@ class Mish(ActivationFunction):
     References
     ----------
     Misra (2019), "Mish: A Self Regularized Non-Monotonic Activation Function".
+
+    Examples
+    --------
+    At 0 the derivative is tanh(log 2) = 3/5:
+
+    >>> import numpy as np
+    >>> from skdeep.nn.activations import Mish
+    >>> f, z = Mish(), np.array([0.0])
+    >>> f(z), f.derivative(z, f(z))
+    (array([0.]), array([0.6]))
     """
 
     name = "mish"
@@ -270,6 +433,17 @@ class Mish(ActivationFunction):
 
 
 class Softplus(ActivationFunction):
+    """Softplus ``log(1 + eᶻ)``, a smooth ReLU; ``f'(z) = σ(z)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.activations import Softplus
+    >>> f, z = Softplus(), np.array([0.0])
+    >>> bool(f(z)[0] == np.log(2.0)), f.derivative(z, f(z))
+    (True, array([0.5]))
+    """
+
     name = "softplus"
     rectifier = True
 
@@ -308,6 +482,11 @@ def get(name: str, **kwargs) -> ActivationFunction:
     **kwargs
         Options of that function (``alpha`` for leaky_relu and elu, ``alpha_init``
         for prelu).
+
+    Returns
+    -------
+    ActivationFunction
+        A new instance, callable on arrays.
 
     Examples
     --------

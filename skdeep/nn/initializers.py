@@ -50,43 +50,203 @@ def _normal(std: float, shape, rng, dtype) -> np.ndarray:
 
 
 def glorot_uniform(shape, rng, dtype=np.float64) -> np.ndarray:
-    """Glorot (Xavier) uniform: U(-a, a) with a = √(6 / (fan_in + fan_out))."""
+    """Glorot (Xavier) uniform: U(-a, a) with a = √(6 / (fan_in + fan_out)).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(fan_in, fan_out)`` for a Dense kernel.
+    rng : numpy.random.Generator
+        The only source of randomness.
+    dtype : numpy dtype, default=np.float64
+        dtype of the result.
+
+    Returns
+    -------
+    ndarray of shape ``shape``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.initializers import glorot_uniform
+    >>> W = glorot_uniform((400, 200), np.random.default_rng(0))
+    >>> bool(np.abs(W).max() <= np.sqrt(6 / 600)), bool(np.abs(W).max() > 0.09)
+    (True, True)
+    """
     fan_in, fan_out = _fans(shape)
     return _uniform(math.sqrt(6.0 / (fan_in + fan_out)), shape, rng, dtype)
 
 
 def glorot_normal(shape, rng, dtype=np.float64) -> np.ndarray:
-    """Glorot (Xavier) normal: N(0, σ²) with σ = √(2 / (fan_in + fan_out))."""
+    """Glorot (Xavier) normal: N(0, σ²) with σ = √(2 / (fan_in + fan_out)).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(fan_in, fan_out)`` for a Dense kernel.
+    rng : numpy.random.Generator
+        The only source of randomness.
+    dtype : numpy dtype, default=np.float64
+        dtype of the result.
+
+    Returns
+    -------
+    ndarray of shape ``shape``
+
+    Examples
+    --------
+    The sample standard deviation of 80 000 draws is within 1% of σ = 1/√300:
+
+    >>> import numpy as np
+    >>> from skdeep.nn.initializers import glorot_normal
+    >>> W = glorot_normal((400, 200), np.random.default_rng(0))
+    >>> bool(abs(W.std() * np.sqrt(300) - 1) < 0.01)
+    True
+    """
     fan_in, fan_out = _fans(shape)
     return _normal(math.sqrt(2.0 / (fan_in + fan_out)), shape, rng, dtype)
 
 
 def he_uniform(shape, rng, dtype=np.float64) -> np.ndarray:
-    """He (Kaiming) uniform: U(-a, a) with a = √(6 / fan_in)."""
+    """He (Kaiming) uniform: U(-a, a) with a = √(6 / fan_in).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(fan_in, fan_out)`` for a Dense kernel.
+    rng : numpy.random.Generator
+        The only source of randomness.
+    dtype : numpy dtype, default=np.float64
+        dtype of the result.
+
+    Returns
+    -------
+    ndarray of shape ``shape``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.initializers import he_uniform
+    >>> W = he_uniform((600, 100), np.random.default_rng(0), np.float32)
+    >>> W.dtype, bool(np.abs(W).max() <= np.sqrt(6 / 600))
+    (dtype('float32'), True)
+    """
     fan_in, _ = _fans(shape)
     return _uniform(math.sqrt(6.0 / fan_in), shape, rng, dtype)
 
 
 def he_normal(shape, rng, dtype=np.float64) -> np.ndarray:
-    """He (Kaiming) normal: N(0, σ²) with σ = √(2 / fan_in)."""
+    """He (Kaiming) normal: N(0, σ²) with σ = √(2 / fan_in).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(fan_in, fan_out)`` for a Dense kernel.
+    rng : numpy.random.Generator
+        The only source of randomness.
+    dtype : numpy dtype, default=np.float64
+        dtype of the result.
+
+    Returns
+    -------
+    ndarray of shape ``shape``
+
+    Examples
+    --------
+    The sample standard deviation of 60 000 draws is within 1% of σ = √(2/600):
+
+    >>> import numpy as np
+    >>> from skdeep.nn.initializers import he_normal
+    >>> W = he_normal((600, 100), np.random.default_rng(0))
+    >>> bool(abs(W.std() / np.sqrt(2 / 600) - 1) < 0.01)
+    True
+    """
     fan_in, _ = _fans(shape)
     return _normal(math.sqrt(2.0 / fan_in), shape, rng, dtype)
 
 
 def lecun_uniform(shape, rng, dtype=np.float64) -> np.ndarray:
-    """LeCun uniform: U(-a, a) with a = √(3 / fan_in)."""
+    """LeCun uniform: U(-a, a) with a = √(3 / fan_in).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(fan_in, fan_out)`` for a Dense kernel.
+    rng : numpy.random.Generator
+        The only source of randomness.
+    dtype : numpy dtype, default=np.float64
+        dtype of the result.
+
+    Returns
+    -------
+    ndarray of shape ``shape``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.initializers import lecun_uniform
+    >>> W = lecun_uniform((300, 100), np.random.default_rng(0))
+    >>> bool(np.abs(W).max() <= 0.1), bool(np.abs(W).max() > 0.099)
+    (True, True)
+    """
     fan_in, _ = _fans(shape)
     return _uniform(math.sqrt(3.0 / fan_in), shape, rng, dtype)
 
 
 def lecun_normal(shape, rng, dtype=np.float64) -> np.ndarray:
-    """LeCun normal: N(0, σ²) with σ = √(1 / fan_in)."""
+    """LeCun normal: N(0, σ²) with σ = √(1 / fan_in).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(fan_in, fan_out)`` for a Dense kernel.
+    rng : numpy.random.Generator
+        The only source of randomness.
+    dtype : numpy dtype, default=np.float64
+        dtype of the result.
+
+    Returns
+    -------
+    ndarray of shape ``shape``
+
+    Examples
+    --------
+    The sample standard deviation of 40 000 draws is within 1% of σ = 1/20:
+
+    >>> import numpy as np
+    >>> from skdeep.nn.initializers import lecun_normal
+    >>> W = lecun_normal((400, 100), np.random.default_rng(0))
+    >>> bool(abs(W.std() * 20 - 1) < 0.01)
+    True
+    """
     fan_in, _ = _fans(shape)
     return _normal(math.sqrt(1.0 / fan_in), shape, rng, dtype)
 
 
 def zeros(shape, rng=None, dtype=np.float64) -> np.ndarray:
-    """All zeros (for biases; a zero kernel cannot break the symmetry between units)."""
+    """All zeros (for biases; a zero kernel cannot break the symmetry between units).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(fan_in, fan_out)`` for a Dense kernel.
+    rng : numpy.random.Generator or None, default=None
+        Unused: every initializer takes the same arguments.
+    dtype : numpy dtype, default=np.float64
+        dtype of the result.
+
+    Returns
+    -------
+    ndarray of shape ``shape``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.initializers import zeros
+    >>> zeros((2, 3), None, np.float32)
+    array([[0., 0., 0.],
+           [0., 0., 0.]], dtype=float32)
+    """
     return np.zeros(shape, dtype=dtype)
 
 

@@ -44,7 +44,23 @@ _BLOCK = 1 << 16
 
 
 class Layer:
-    """Base class of every layer: no parameters, identity forward and backward."""
+    """Base class of every layer: no parameters, identity forward and backward.
+
+    Subclasses override ``build``, ``forward`` and ``backward`` (and, when
+    they have them, ``penalty`` and ``apply_constraints``); see the module
+    docstring for the contract.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep import nn
+    >>> layer = nn.Layer()
+    >>> layer.build(3, np.random.default_rng(0))
+    3
+    >>> X = np.ones((2, 3))
+    >>> layer.forward(X) is X, layer.backward(X) is X, layer.params, layer.penalty()
+    (True, True, [], 0.0)
+    """
 
     def __init__(self) -> None:
         self.params: list[np.ndarray] = []
@@ -327,6 +343,21 @@ class BatchNorm(_Normalization):
     ----------
     Ioffe & Szegedy (2015), "Batch Normalization: Accelerating Deep Network
     Training by Reducing Internal Covariate Shift".
+
+    Examples
+    --------
+    Each column is standardised with the batch's statistics (up to ε), and the
+    running mean moves a tenth of the way to the batch mean (2, 20):
+
+    >>> import numpy as np
+    >>> from skdeep import nn
+    >>> layer = nn.BatchNorm()
+    >>> layer.build(2, np.random.default_rng(0), np.float64)
+    2
+    >>> Y = layer.forward(np.array([[1.0, 10.0], [3.0, 30.0]]), training=True)
+    >>> np.round(Y, 4), layer.running_mean
+    (array([[-1., -1.],
+           [ 1.,  1.]]), array([0.2, 2. ]))
     """
 
     def __init__(self, momentum: float = 0.9, epsilon: float = 1e-5) -> None:
@@ -403,6 +434,19 @@ class LayerNorm(_Normalization):
     References
     ----------
     Ba, Kiros & Hinton (2016), "Layer Normalization".
+
+    Examples
+    --------
+    Each row is standardised over its own features (up to ε):
+
+    >>> import numpy as np
+    >>> from skdeep import nn
+    >>> layer = nn.LayerNorm()
+    >>> layer.build(2, np.random.default_rng(0), np.float64)
+    2
+    >>> np.round(layer.forward(np.array([[1.0, 3.0], [10.0, 30.0]])), 4)
+    array([[-1.,  1.],
+           [-1.,  1.]])
     """
 
     def __init__(self, epsilon: float = 1e-5) -> None:

@@ -32,13 +32,49 @@ from .activations import sigmoid
 
 
 def logsumexp(z: np.ndarray) -> np.ndarray:
-    """Row-wise ``log Σⱼ exp(zⱼ)``, shifted by the row maximum so nothing overflows."""
+    """Row-wise ``log Σⱼ exp(zⱼ)``, shifted by the row maximum so nothing overflows.
+
+    Parameters
+    ----------
+    z : ndarray of shape (n_rows, n_columns)
+        Scores.
+
+    Returns
+    -------
+    ndarray of shape (n_rows, 1)
+        ``m + log Σⱼ exp(zⱼ − m)`` with ``m`` the row maximum.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.losses import logsumexp
+    >>> bool(logsumexp(np.array([[1e4, 1e4]]))[0, 0] == 1e4 + np.log(2.0))
+    True
+    """
     m = z.max(axis=1, keepdims=True)
     return np.log(np.exp(z - m).sum(axis=1, keepdims=True)) + m
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
-    """Row-wise softmax with the row maximum subtracted first."""
+    """Row-wise softmax with the row maximum subtracted first.
+
+    Parameters
+    ----------
+    z : ndarray of shape (n_rows, n_columns)
+        Scores.
+
+    Returns
+    -------
+    ndarray of shape (n_rows, n_columns)
+        ``exp(zⱼ) / Σₖ exp(zₖ)`` per row; each row sums to one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.losses import softmax
+    >>> softmax(np.array([[1e4, 1e4, -1e4]]))
+    array([[0.5, 0.5, 0. ]])
+    """
     e = np.exp(z - z.max(axis=1, keepdims=True))
     e /= e.sum(axis=1, keepdims=True)
     return e
@@ -50,6 +86,19 @@ class Loss:
     ``per_sample(y, z)`` returns ℓᵢ (shape ``(n,)``); ``per_sample_gradient(y, z)``
     returns ∂ℓᵢ/∂zᵢ (shape ``(n, k)``). The base class handles sample weights and
     the division by the batch size.
+
+    Examples
+    --------
+    A sample weight of 0 removes a row, and the mean is over the total weight:
+
+    >>> import numpy as np
+    >>> from skdeep.nn import losses
+    >>> loss = losses.get("squared_error")
+    >>> isinstance(loss, losses.Loss)
+    True
+    >>> y, z = np.array([[1.0], [3.0]]), np.zeros((2, 1))
+    >>> loss.value(y, z), loss.value(y, z, sample_weight=np.array([1.0, 0.0]))
+    (2.5, 0.5)
     """
 
     name = ""
@@ -122,7 +171,18 @@ def _scale_rows(grad: np.ndarray, sample_weight) -> np.ndarray:
 
 
 class SquaredError(Loss):
-    """ℓ = ½·mean_k (z_k − y_k)², link identity."""
+    """Half the squared error, ``ℓ = ½·mean_k (z_k − y_k)²``, link identity.
+
+    ``∂ℓ/∂z = (z − y)/K`` for K outputs, as in scikit-learn's MLP.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.losses import SquaredError
+    >>> y, z = np.array([[1.0, 3.0]]), np.zeros((1, 2))
+    >>> SquaredError().value(y, z), SquaredError().gradient(y, z)
+    (2.5, array([[-0.5, -1.5]]))
+    """
 
     name = "squared_error"
 
@@ -137,7 +197,19 @@ class SquaredError(Loss):
 
 
 class AbsoluteError(Loss):
-    """``ℓ = mean_k |z_k − y_k|``, link identity (subgradient 0 at ``z = y``)."""
+    """Absolute error ``ℓ = mean_k |z_k − y_k|``, link identity.
+
+    The subgradient at ``z = y`` is taken as 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.losses import AbsoluteError
+    >>> y, z = np.array([[1.0], [-3.0]]), np.zeros((2, 1))
+    >>> AbsoluteError().value(y, z), AbsoluteError().gradient(y, z)
+    (2.0, array([[-0.5],
+           [ 0.5]]))
+    """
 
     name = "absolute_error"
 
@@ -157,6 +229,18 @@ class Huber(Loss):
     ----------
     delta : float, default=1.0
         Where the loss turns from quadratic to linear.
+
+    Examples
+    --------
+    A residual of 3 is in the linear part (1·(3 − ½) = 2.5), one of 0.5 in the
+    quadratic part (½·0.5² = 0.125):
+
+    >>> import numpy as np
+    >>> from skdeep.nn.losses import Huber
+    >>> y, z = np.array([[3.0], [0.5]]), np.zeros((2, 1))
+    >>> Huber(delta=1.0).value(y, z), Huber(delta=1.0).gradient(y, z)
+    (1.3125, array([[-0.5 ],
+           [-0.25]]))
     """
 
     name = "huber"
@@ -191,6 +275,17 @@ class BinaryCrossEntropy(Loss):
     ----------
     label_smoothing : float in [0, 1), default=0
         Targets become ỹ = y(1 − ε) + ε/2.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.losses import BinaryCrossEntropy
+    >>> loss = BinaryCrossEntropy()
+    >>> y, z = np.array([[1.0]]), np.array([[0.0]])
+    >>> bool(loss.value(y, z) == np.log(2.0)), loss.gradient(y, z)
+    (True, array([[-0.5]]))
+    >>> loss.value(y, np.array([[1e4]])), loss.link(np.array([[0.0]]))
+    (0.0, array([[0.5]]))
     """
 
     name = "binary_cross_entropy"
@@ -222,6 +317,18 @@ class SoftmaxCrossEntropy(Loss):
     ----------
     label_smoothing : float in [0, 1), default=0
         Targets become ỹ = y(1 − ε) + ε/K for K classes.
+
+    Examples
+    --------
+    With ε = 0.2 and two classes the target (1, 0) becomes (0.9, 0.1), so at
+    equal scores the gradient is (0.5 − 0.9, 0.5 − 0.1):
+
+    >>> import numpy as np
+    >>> from skdeep.nn.losses import SoftmaxCrossEntropy
+    >>> loss = SoftmaxCrossEntropy(label_smoothing=0.2)
+    >>> y, z = np.array([[1.0, 0.0]]), np.zeros((1, 2))
+    >>> bool(np.isclose(loss.value(y, z), np.log(2.0))), loss.gradient(y, z)
+    (True, array([[-0.4,  0.4]]))
     """
 
     name = "softmax_cross_entropy"
@@ -272,6 +379,17 @@ class Hinge(Loss):
     Binary (one column, targets in {0, 1} or {−1, 1}): ℓ = max(0, 1 − t·z) with
     t = ±1. Multiclass (one-hot targets, Weston–Watkins):
     ℓ = Σ_{j≠y} max(0, 1 + z_j − z_y).
+
+    Examples
+    --------
+    The first row's margin is 1 − 0.5; the second row is beyond the margin:
+
+    >>> import numpy as np
+    >>> from skdeep.nn.losses import Hinge
+    >>> y, z = np.array([[1.0], [0.0]]), np.array([[0.5], [-2.0]])
+    >>> Hinge().value(y, z), Hinge().gradient(y, z)
+    (0.25, array([[-0.5],
+           [ 0. ]]))
     """
 
     name = "hinge"
@@ -303,6 +421,19 @@ class KLDivergence(Loss):
     ℓ = Σ_k y_k (log y_k − log softmax(z)_k) with 0·log 0 = 0;
     ∂ℓ/∂z = softmax(z)·Σ_k y_k − y. It differs from the cross-entropy only by the
     entropy of y, a constant, so it is 0 exactly when the prediction equals y.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.losses import KLDivergence
+    >>> loss, y = KLDivergence(), np.array([[0.5, 0.5]])
+    >>> loss.value(y, np.zeros((1, 2))), loss.gradient(y, np.zeros((1, 2)))
+    (0.0, array([[0., 0.]]))
+
+    Predicting (e⁻¹⁰⁰⁰⁰, 1) costs ½(log ½ + 10⁴) + ½ log ½ = 5000 − log 2:
+
+    >>> bool(np.isclose(loss.value(y, np.array([[0.0, 1e4]])), 5000 - np.log(2.0)))
+    True
     """
 
     name = "kl_divergence"
@@ -327,6 +458,17 @@ class Poisson(Loss):
     ℓ = mean_k [y log y − y − y z + exp(z)], which is 0 at μ = y;
     ∂ℓ/∂z = (exp(z) − y)/K. Scores are capped at log(largest float) in the
     exponential so that it never overflows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.losses import Poisson
+    >>> loss = Poisson()
+    >>> zero = np.zeros((1, 1))
+    >>> loss.value(np.ones((1, 1)), zero), loss.value(zero, zero)
+    (0.0, 1.0)
+    >>> loss.link(np.log(np.array([[3.0]])))
+    array([[3.]])
     """
 
     name = "poisson"
@@ -364,6 +506,11 @@ def get(name: str, **kwargs) -> Loss:
     **kwargs
         Options of that loss (``delta`` for huber, ``label_smoothing`` for the
         cross-entropies).
+
+    Returns
+    -------
+    Loss
+        A new instance.
 
     Examples
     --------

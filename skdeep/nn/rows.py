@@ -30,13 +30,22 @@ _BLOCK_ROWS = 256  # bounds the temporary integer copy of X while hashing (~1.6 
 class Rows:
     """What a layer may know about the rows of the batch it is given.
 
-    Attributes
+    Parameters
     ----------
     keys : ndarray of uint64, shape (n_rows,), or None
         Content keys from :func:`row_keys` (dropout masks are keyed by them);
         None keys rows by position.
     weights : ndarray of shape (n_rows,) or None
         Sample weights (batch normalization then uses weighted statistics).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.rows import Rows, row_keys
+    >>> X = np.array([[1.0, 2.0], [3.0, 4.0]])
+    >>> rows = Rows(keys=row_keys(X), weights=np.array([1.0, 3.0]))
+    >>> rows.keys.dtype, Rows().weights is None
+    (dtype('uint64'), True)
     """
 
     keys: np.ndarray | None = None
@@ -44,8 +53,29 @@ class Rows:
 
 
 def mix(h: np.ndarray) -> np.ndarray:
-    """splitmix64's finalizer, in place on a uint64 array: every input bit
-    affects every output bit."""
+    """Apply splitmix64's finalizer in place: every input bit affects every output bit.
+
+    Parameters
+    ----------
+    h : ndarray of uint64
+        Overwritten with the mixed values.
+
+    Returns
+    -------
+    ndarray of uint64
+        ``h`` itself.
+
+    Examples
+    --------
+    The finalizer is a bijection that fixes 0; neighbouring inputs land far
+    apart:
+
+    >>> import numpy as np
+    >>> from skdeep.nn.rows import mix
+    >>> h = mix(np.array([0, 1, 2], dtype=np.uint64))
+    >>> int(h[0]), bool(h[1] > 2**40 and h[2] > 2**40 and h[1] != h[2])
+    (0, True)
+    """
     h ^= h >> np.uint64(30)
     h *= _MIX_1
     h ^= h >> np.uint64(27)
@@ -65,7 +95,9 @@ def row_keys(X) -> np.ndarray:
 
     Returns
     -------
-    keys : ndarray of uint64, shape (n_rows,)
+    ndarray of uint64, shape (n_rows,)
+        Equal rows get equal keys; different rows collide with probability
+        about 2⁻⁶⁴.
 
     Examples
     --------
@@ -113,11 +145,25 @@ def keyed_bits(keys: np.ndarray, seed: np.uint64, n_columns: int) -> np.ndarray:
     seed : numpy.uint64
         Drawn once per call from the caller's generator.
     n_columns : int
+        Numbers per row.
 
     Returns
     -------
-    bits : ndarray of uint64, shape (n_rows, n_columns)
+    ndarray of uint64, shape (n_rows, n_columns)
         Values in ``[0, 2**53)``.
+
+    Examples
+    --------
+    Rows with the same key get the same numbers:
+
+    >>> import numpy as np
+    >>> from skdeep.nn.rows import keyed_bits
+    >>> keys = np.array([5, 5, 7], dtype=np.uint64)
+    >>> bits = keyed_bits(keys, np.uint64(42), 4)
+    >>> bits.shape, bool((bits[0] == bits[1]).all()), bool((bits[0] != bits[2]).all())
+    ((3, 4), True, True)
+    >>> bool(bits.max() < 2**53)
+    True
     """
     columns = np.arange(1, n_columns + 1, dtype=np.uint64) * _GOLDEN + seed
     bits = mix(np.bitwise_xor.outer(mix(keys + seed), columns))

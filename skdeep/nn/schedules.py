@@ -35,7 +35,23 @@ def _positive(name: str, value, *, integer: bool = False):
 
 
 class Schedule:
-    """Base class: ``learning_rate`` is the initial rate η₀."""
+    """Base class of the schedules: a callable ``step -> learning rate``.
+
+    Subclasses implement ``__call__(step)``; a schedule holds no state, so the
+    same step always gives the same rate.
+
+    Parameters
+    ----------
+    learning_rate : float
+        The initial rate η₀ (> 0).
+
+    Examples
+    --------
+    >>> from skdeep.nn import schedules
+    >>> sched = schedules.get("cosine", learning_rate=0.1, T_max=10)
+    >>> isinstance(sched, schedules.Schedule), sched(0), sched(10)
+    (True, 0.1, 0.0)
+    """
 
     def __init__(self, learning_rate: float) -> None:
         self.learning_rate = _positive("learning_rate", learning_rate)
@@ -49,14 +65,43 @@ class Schedule:
 
 
 class Constant(Schedule):
-    """η(t) = η₀."""
+    """Constant rate: η(t) = η₀.
+
+    Parameters
+    ----------
+    learning_rate : float
+        The initial rate η₀ (> 0).
+
+    Examples
+    --------
+    >>> from skdeep.nn.schedules import Constant
+    >>> [Constant(0.1)(t) for t in (0, 1000)]
+    [0.1, 0.1]
+    """
 
     def __call__(self, step):
         return self.learning_rate
 
 
 class StepDecay(Schedule):
-    """η(t) = η₀ · γ^⌊t / step_size⌋: multiply by γ every ``step_size`` steps."""
+    """Step decay: η(t) = η₀ · γ^⌊t / step_size⌋, times γ every ``step_size`` steps.
+
+    Parameters
+    ----------
+    learning_rate : float
+        The initial rate η₀ (> 0).
+    step_size : int
+        Steps between two decays (> 0).
+    gamma : float, default=0.1
+        Factor applied at each decay.
+
+    Examples
+    --------
+    >>> from skdeep.nn.schedules import StepDecay
+    >>> sched = StepDecay(1.0, step_size=10, gamma=0.5)
+    >>> [sched(t) for t in (0, 9, 10, 25)]
+    [1.0, 1.0, 0.5, 0.25]
+    """
 
     def __init__(self, learning_rate: float, step_size: int, gamma: float = 0.1):
         super().__init__(learning_rate)
@@ -68,7 +113,21 @@ class StepDecay(Schedule):
 
 
 class ExponentialDecay(Schedule):
-    """η(t) = η₀ · γᵗ."""
+    """Exponential decay: η(t) = η₀ · γᵗ.
+
+    Parameters
+    ----------
+    learning_rate : float
+        The initial rate η₀ (> 0).
+    gamma : float
+        Factor applied at every step (> 0; below 1 to decay).
+
+    Examples
+    --------
+    >>> from skdeep.nn.schedules import ExponentialDecay
+    >>> [ExponentialDecay(1.0, gamma=0.5)(t) for t in (0, 1, 2)]
+    [1.0, 0.5, 0.25]
+    """
 
     def __init__(self, learning_rate: float, gamma: float):
         super().__init__(learning_rate)
@@ -79,7 +138,21 @@ class ExponentialDecay(Schedule):
 
 
 class InverseTimeDecay(Schedule):
-    """η(t) = η₀ / (1 + decay · t), the "1/t" schedule."""
+    """Inverse-time decay: η(t) = η₀ / (1 + decay · t), the "1/t" schedule.
+
+    Parameters
+    ----------
+    learning_rate : float
+        The initial rate η₀ (> 0).
+    decay : float
+        Decay rate (>= 0; 0 keeps the rate constant).
+
+    Examples
+    --------
+    >>> from skdeep.nn.schedules import InverseTimeDecay
+    >>> [InverseTimeDecay(1.0, decay=1.0)(t) for t in (0, 1, 3)]
+    [1.0, 0.5, 0.25]
+    """
 
     def __init__(self, learning_rate: float, decay: float):
         super().__init__(learning_rate)
@@ -92,7 +165,23 @@ class InverseTimeDecay(Schedule):
 
 
 class InvScaling(Schedule):
-    """η(t) = η₀ / (t + 1)^power_t, as scikit-learn's ``learning_rate='invscaling'``."""
+    """Inverse scaling: η(t) = η₀ / (t + 1)^power_t.
+
+    This is scikit-learn's ``learning_rate='invscaling'``.
+
+    Parameters
+    ----------
+    learning_rate : float
+        The initial rate η₀ (> 0).
+    power_t : float, default=0.5
+        Exponent of the decay (>= 0).
+
+    Examples
+    --------
+    >>> from skdeep.nn.schedules import InvScaling
+    >>> [InvScaling(1.0, power_t=0.5)(t) for t in (0, 3, 15)]
+    [1.0, 0.5, 0.25]
+    """
 
     def __init__(self, learning_rate: float, power_t: float = 0.5):
         super().__init__(learning_rate)
@@ -107,10 +196,30 @@ class InvScaling(Schedule):
 class CosineAnnealing(Schedule):
     """Half a cosine from η₀ down to η_min over ``T_max`` steps, then η_min.
 
+    Parameters
+    ----------
+    learning_rate : float
+        The initial rate η₀ (> 0).
+    T_max : int
+        Length of the half cosine, in steps (> 0).
+    eta_min : float, default=0.0
+        Final rate, in ``[0, learning_rate]``.
+
+    Notes
+    -----
+    η(t) = η_min + ½(η₀ − η_min)(1 + cos(π · min(t, T_max) / T_max)).
+
     References
     ----------
     Loshchilov & Hutter (2017), "SGDR: Stochastic Gradient Descent with Warm
     Restarts".
+
+    Examples
+    --------
+    >>> from skdeep.nn.schedules import CosineAnnealing
+    >>> sched = CosineAnnealing(1.0, T_max=10)
+    >>> [sched(t) for t in (0, 5, 10, 20)]
+    [1.0, 0.5, 0.0, 0.0]
     """
 
     def __init__(self, learning_rate: float, T_max: int, eta_min: float = 0.0):
@@ -127,10 +236,31 @@ class CosineAnnealing(Schedule):
 class CosineWarmRestarts(Schedule):
     """SGDR: cosine annealing restarted every cycle; cycle i lasts T_0 · T_multⁱ steps.
 
+    Parameters
+    ----------
+    learning_rate : float
+        The initial rate η₀ (> 0).
+    T_0 : int
+        Length of the first cycle, in steps (> 0).
+    T_mult : int, default=1
+        Factor by which each cycle is longer than the previous one (>= 1).
+    eta_min : float, default=0.0
+        Rate at the end of every cycle, in ``[0, learning_rate]``.
+
     References
     ----------
     Loshchilov & Hutter (2017), "SGDR: Stochastic Gradient Descent with Warm
     Restarts".
+
+    Examples
+    --------
+    With T_mult = 2 the cycles last 10, 20, 40, ... steps; step 10 restarts at
+    η₀ and step 20 is half-way through the second cycle:
+
+    >>> from skdeep.nn.schedules import CosineWarmRestarts
+    >>> sched = CosineWarmRestarts(1.0, T_0=10, T_mult=2)
+    >>> [sched(t) for t in (0, 5, 10, 20, 30)]
+    [1.0, 0.5, 1.0, 0.5, 1.0]
     """
 
     def __init__(
@@ -176,6 +306,20 @@ SCHEDULES: dict[str, type[Schedule]] = {
 
 def get(name: str, learning_rate: float, **kwargs) -> Schedule:
     """Return the schedule called ``name`` starting at ``learning_rate``.
+
+    Parameters
+    ----------
+    name : str
+        One of the keys of ``SCHEDULES``.
+    learning_rate : float
+        The initial rate η₀.
+    **kwargs
+        The schedule's other options (``step_size``, ``gamma``, ``T_max``, ...).
+
+    Returns
+    -------
+    Schedule
+        A callable ``step -> learning rate``.
 
     Examples
     --------

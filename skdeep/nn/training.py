@@ -24,14 +24,37 @@ from .rows import Rows, row_keys
 
 
 class TrainingDivergedError(FloatingPointError):
-    """The loss or the parameters became infinite or NaN during training."""
+    """The loss or the parameters became infinite or NaN during training.
+
+    The message names the learning rate and suggests a smaller one.
+
+    Examples
+    --------
+    Plain SGD with a step far beyond 2/L on unscaled features:
+
+    >>> import numpy as np
+    >>> from skdeep import nn
+    >>> rng = np.random.default_rng(0)
+    >>> net = nn.Sequential([nn.Dense(1)])
+    >>> _ = net.build(1, rng, np.float64)
+    >>> X = 100 * rng.normal(size=(50, 1))
+    >>> sgd = nn.optimizers.get("sgd", learning_rate=1.0)
+    >>> loss = nn.losses.get("squared_error")
+    >>> nn.train(net, loss, sgd, X, X, rng=rng, epochs=100, tol=None)
+    Traceback (most recent call last):
+    ...
+    skdeep.nn.training.TrainingDivergedError: Training diverged in epoch ...
+    """
 
 
 @dataclass
 class History:
     """What happened during training.
 
-    Attributes
+    :func:`train` creates and fills it; every field below is both a
+    constructor parameter and an attribute.
+
+    Parameters
     ----------
     epochs : dict of str to list of float
         One entry per epoch under ``"loss"`` (mean minibatch objective, penalty
@@ -52,6 +75,22 @@ class History:
         stalled, or a callback asked to stop.
     n_steps, n_samples_seen : int
         Optimizer updates made and training rows processed (over all epochs).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep import nn
+    >>> rng = np.random.default_rng(0)
+    >>> net = nn.Sequential([nn.Dense(1)])
+    >>> _ = net.build(2, rng, np.float64)
+    >>> X = rng.normal(size=(100, 2))
+    >>> history = nn.train(net, nn.losses.get("squared_error"),
+    ...                    nn.optimizers.get("adam"), X, X[:, :1], rng=rng,
+    ...                    epochs=3, batch_size=25)
+    >>> history.n_epochs, history.n_steps, history.n_samples_seen
+    (3, 12, 300)
+    >>> sorted(history.epochs)
+    ['learning_rate', 'loss', 'time']
     """
 
     epochs: dict[str, list[float]] = field(
@@ -146,6 +185,8 @@ def train(
     Returns
     -------
     History
+        Per-epoch losses, learning rates and times, and the best values seen
+        (``history`` itself when one was given).
 
     Raises
     ------
