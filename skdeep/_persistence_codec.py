@@ -40,14 +40,14 @@ the allow-list dictionary, never from importing a name found in the file.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 
 import numpy as np
 
 from . import _persistence_allowlist as allow
+from . import _persistence_arrays as array_table
+from ._persistence_arrays import checked_dtype, encode_float, expect, parse_dtype
 
-_FLOAT_NAMES = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 _PLAIN_SCALARS = (type(None), bool, int, str)
 
 
@@ -68,7 +68,7 @@ def encode(root) -> tuple[dict, list[dict], list[np.ndarray]]:
     encoder = _Encoder()
     encoder.count(root)
     tree = encoder.encode(root, type(root).__name__)
-    table, stored = encoder.array_table()
+    table, stored = array_table.describe(encoder.arrays)
     return tree, table, stored
 
 
@@ -103,15 +103,15 @@ class _Encoder:
         if kind in _PLAIN_SCALARS:
             return value
         if kind is float:
-            return _encode_float(value)
+            return encode_float(value)
         if kind is np.ndarray:
             return {"__array__": self.add_array(value, path)}
         if isinstance(value, np.generic):
             return _encode_scalar(value, path)
         if isinstance(value, np.dtype):
-            return {"__dtype__": _checked_dtype(value, allow.ARRAY_KINDS, path).str}
+            return {"__dtype__": checked_dtype(value, allow.ARRAY_KINDS, path).str}
         if isinstance(value, type) and issubclass(value, np.generic):
-            return {"__nptype__": _checked_dtype(value, allow.SCALAR_KINDS, path).str}
+            return {"__nptype__": checked_dtype(value, allow.SCALAR_KINDS, path).str}
         if id(value) in allow.function_names():
             return {"__function__": allow.function_names()[id(value)]}
         if id(value) in self.ids:
@@ -193,58 +193,10 @@ class _Encoder:
 
     def add_array(self, array: np.ndarray, path: str) -> int:
         if id(array) not in self.array_index:
-            if array.dtype.kind != "O":
-                _checked_dtype(array.dtype, allow.ARRAY_KINDS, path)
-            else:
-                _check_object_items(array, path)
+            array_table.check_array(array, path)
             self.array_index[id(array)] = len(self.arrays)
             self.arrays.append(array)
         return self.array_index[id(array)]
-
-    def array_table(self) -> tuple[list[dict], list[np.ndarray]]:
-        """Describe each array: stored whole, or as a view of a stored one."""
-        owners: Counter = Counter(
-            id(a.base) for a in self.arrays if _viewable_owner(a) is not None
-        )
-        table: list[dict] = []
-        stored: list[np.ndarray] = []
-        member_of: dict[int, int] = {}  # id(stored array) → member number
-
-        def store(array: np.ndarray) -> int:
-            if id(array) not in member_of:
-                member_of[id(array)] = len(stored)
-                stored.append(array)
-            return member_of[id(array)]
-
-        for array in self.arrays:
-            entry = {"dtype": array.dtype.str, "shape": list(array.shape)}
-            if array.dtype.kind == "O":
-                entry["dtype"] = "object"
-                entry["kind"] = "object"
-                entry["items"] = [_object_item(v) for v in array.ravel(order="C")]
-            else:
-                owner = _viewable_owner(array)
-                # A view becomes a view again when what it views is saved anyway
-                # (reachable itself) or is shared with another saved view;
-                # otherwise only the view's own elements are saved.
-                if owner is not None and (
-                    id(owner) in self.array_index or owners[id(owner)] > 1
-                ):
-                    entry["kind"] = "view"
-                    entry["member"] = store(owner)
-                    entry["offset"] = _address(array) - _address(owner)
-                    entry["strides"] = list(array.strides)
-                else:
-                    entry["kind"] = "npy"
-                    entry["member"] = store(array)
-            table.append(entry)
-        # Describe each stored owner, for the loader's size and dtype checks.
-        for entry in table:
-            if entry["kind"] == "view":
-                owner = stored[entry["member"]]
-                entry["owner_dtype"] = owner.dtype.str
-                entry["owner_shape"] = list(owner.shape)
-        return table, stored
 
 
 def _children(value) -> list:
@@ -280,70 +232,15 @@ def _split_state(obj) -> tuple[dict | None, dict]:
     return params, state
 
 
-def _viewable_owner(array: np.ndarray) -> np.ndarray | None:
-    owner = array.base
-    if (
-        isinstance(owner, np.ndarray)
-        and owner.base is None
-        and (owner.flags.c_contiguous or owner.flags.f_contiguous)
-        and owner.dtype.kind in allow.ARRAY_KINDS
-    ):
-        return owner
-    return None
-
-
-def _address(array: np.ndarray) -> int:
-    return array.__array_interface__["data"][0]
-
-
-def _encode_float(value: float):
-    if math.isfinite(value):
-        return value
-    return {
-        "__float__": "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    }
-
-
 def _encode_scalar(value: np.generic, path: str) -> dict:
-    dtype = _checked_dtype(value.dtype, allow.SCALAR_KINDS, path)
+    dtype = checked_dtype(value.dtype, allow.SCALAR_KINDS, path)
     if dtype.kind == "c":
-        item = [_encode_float(value.real.item()), _encode_float(value.imag.item())]
+        item = [encode_float(value.real.item()), encode_float(value.imag.item())]
     elif dtype.kind == "f":
-        item = _encode_float(float(value))
+        item = encode_float(float(value))
     else:
         item = value.item()
     return {"__scalar__": dtype.str, "value": item}
-
-
-def _checked_dtype(dtype, kinds: frozenset, path: str) -> np.dtype:
-    dtype = np.dtype(dtype)
-    if dtype.kind not in kinds or dtype.fields is not None or dtype.subdtype:
-        raise TypeError(
-            f"Cannot save {path}: numpy dtype {dtype} is not supported (only "
-            "booleans, integers, floats, complex numbers and strings; object "
-            "arrays only of str, int, float or bool labels)."
-        )
-    if dtype.kind in "fc" and dtype.itemsize > (8 if dtype.kind == "f" else 16):
-        raise TypeError(
-            f"Cannot save {path}: extended precision {dtype} is not supported."
-        )
-    return dtype
-
-
-def _object_item(value):
-    if isinstance(value, np.generic):
-        value = value.item()
-    return _encode_float(value) if type(value) is float else value
-
-
-def _check_object_items(array: np.ndarray, path: str) -> None:
-    for value in array.ravel(order="C"):
-        item = value.item() if isinstance(value, np.generic) else value
-        if type(item) not in (str, int, float, bool):
-            raise TypeError(
-                f"Cannot save {path}: an object array may only hold str, int, float "
-                f"or bool items (labels), found {_qualname(type(value))}."
-            )
 
 
 def _qualname(kind: type) -> str:
@@ -354,9 +251,9 @@ def _qualname(kind: type) -> str:
 def decode(tree, arrays: list[np.ndarray]):
     """Rebuild the object graph of :func:`encode` from ``tree`` and the arrays.
 
-    ``arrays[i]`` is the array of entry ``i`` of the table (see
-    :func:`build_arrays`). Raises ``ValueError`` naming the place in the file
-    that is malformed.
+    ``arrays[i]`` is the array of entry ``i`` of the array table (see
+    :func:`skdeep._persistence_arrays.build`). Raises ``ValueError`` naming
+    the place in the file that is malformed.
     """
     return _Decoder(arrays).decode(tree, "estimator")
 
@@ -406,24 +303,21 @@ class _Decoder:
         return self.objects[number]
 
     def decode_float(self, node, path):
-        name = node["__float__"]
-        if name not in _FLOAT_NAMES:
-            raise ValueError(f"{path}: unknown float {name!r}.")
-        return _FLOAT_NAMES[name]
+        return array_table.decode_float(node, path)
 
     def decode_list(self, node, path):
-        items = _expect(node["__list__"], list, path)
+        items = expect(node["__list__"], list, path)
         value = self.register(node, [], path)
         value.extend(self.decode(v, f"{path}[{i}]") for i, v in enumerate(items))
         return value
 
     def decode_tuple(self, node, path):
-        items = _expect(node["__tuple__"], list, path)
+        items = expect(node["__tuple__"], list, path)
         value = tuple(self.decode(v, f"{path}[{i}]") for i, v in enumerate(items))
         return self.register(node, value, path)
 
     def decode_dict(self, node, path):
-        pairs = _expect(node["__dict__"], list, path)
+        pairs = expect(node["__dict__"], list, path)
         value = self.register(node, {}, path)
         for pair in pairs:
             if type(pair) is not list or len(pair) != 2:
@@ -442,7 +336,7 @@ class _Decoder:
         return self.arrays[number]
 
     def decode_scalar(self, node, path):
-        dtype = _parse_dtype(node["__scalar__"], allow.SCALAR_KINDS, path)
+        dtype = parse_dtype(node["__scalar__"], allow.SCALAR_KINDS, path)
         value = node.get("value")
         if dtype.kind == "c":
             if type(value) is not list or len(value) != 2:
@@ -461,10 +355,10 @@ class _Decoder:
             ) from error
 
     def decode_dtype(self, node, path):
-        return _parse_dtype(node["__dtype__"], allow.ARRAY_KINDS, path)
+        return parse_dtype(node["__dtype__"], allow.ARRAY_KINDS, path)
 
     def decode_nptype(self, node, path):
-        return _parse_dtype(node["__nptype__"], allow.SCALAR_KINDS, path).type
+        return parse_dtype(node["__nptype__"], allow.SCALAR_KINDS, path).type
 
     def decode_function(self, node, path):
         name = node["__function__"]
@@ -531,7 +425,7 @@ class _Decoder:
         return obj
 
     def decode_attributes(self, node, path) -> dict:
-        node = _expect(node, dict, path)
+        node = expect(node, dict, path)
         attributes = {}
         for key, value in node.items():
             if not key.isidentifier() or key.startswith("__"):
@@ -561,120 +455,3 @@ _KEYS = {tag: frozenset() for tag in _HANDLERS} | {
     "__generator__": frozenset({"state"}),
     "__class__": frozenset({"params", "attributes"}),
 }
-
-
-def _expect(value, kind: type, path: str):
-    if type(value) is not kind:
-        raise ValueError(f"{path}: expected a JSON {kind.__name__}, got {value!r:.80}.")
-    return value
-
-
-def _parse_dtype(text, kinds: frozenset, path: str) -> np.dtype:
-    if type(text) is not str:
-        raise ValueError(f"{path}: a dtype must be a string, got {text!r:.80}.")
-    try:
-        dtype = np.dtype(text)
-    except (TypeError, ValueError, SyntaxError) as error:
-        raise ValueError(f"{path}: unknown dtype {text!r}.") from error
-    try:
-        return _checked_dtype(dtype, kinds, path)
-    except TypeError as error:
-        raise ValueError(str(error).replace("Cannot save", "Cannot load")) from error
-
-
-# ------------------------------------------------------------- array table
-def build_arrays(table, read_member) -> list[np.ndarray]:
-    """The arrays of ``table`` (see :func:`encode`), in order.
-
-    ``read_member(j, dtype, shape)`` returns stored array ``j`` after checking
-    it against the declared dtype and shape.
-    """
-    table = _expect(table, list, "arrays")
-    members: dict[int, np.ndarray] = {}
-    arrays: list = [None] * len(table)
-    for i, entry in enumerate(table):
-        path = f"arrays[{i}]"
-        entry = _expect(entry, dict, path)
-        kind = entry.get("kind")
-        keys = {
-            "npy": {"kind", "dtype", "shape", "member"},
-            "view": {"kind", "dtype", "shape", "member", "offset", "strides",
-                     "owner_dtype", "owner_shape"},
-            "object": {"kind", "dtype", "shape", "items"},
-        }.get(kind)  # fmt: skip
-        if keys is None or set(entry) != keys:
-            raise ValueError(
-                f"{path}: malformed array entry with keys {sorted(entry)}."
-            )
-        shape = _shape(entry["shape"], path)
-        if kind == "object":
-            arrays[i] = _object_array(entry, shape, path)
-            continue
-        number = entry["member"]
-        if type(number) is not int or number < 0:
-            raise ValueError(f"{path}: invalid member number {number!r}.")
-        if kind == "npy":
-            dtype = _parse_dtype(entry["dtype"], allow.ARRAY_KINDS, path)
-            if number in members:
-                raise ValueError(f"{path}: member {number} is declared twice.")
-            members[number] = arrays[i] = read_member(number, dtype, shape)
-    for i, entry in enumerate(table):
-        if entry["kind"] == "view":
-            arrays[i] = _view(entry, members, f"arrays[{i}]", read_member)
-    return arrays
-
-
-def _shape(value, path: str) -> tuple[int, ...]:
-    if type(value) is not list or not all(type(n) is int and n >= 0 for n in value):
-        raise ValueError(f"{path}: a shape must be a list of non-negative integers.")
-    return tuple(value)
-
-
-def _object_array(entry, shape, path) -> np.ndarray:
-    if entry["dtype"] != "object":
-        raise ValueError(f"{path}: an object entry must have dtype 'object'.")
-    items = _expect(entry["items"], list, path)
-    if len(items) != math.prod(shape):
-        raise ValueError(
-            f"{path}: {len(items)} items do not fill an array of shape {shape}."
-        )
-    decoded = []
-    for item in items:
-        if type(item) is dict and set(item) == {"__float__"}:
-            item = _Decoder([]).decode_float(item, path)
-        if type(item) not in (str, int, float, bool):
-            raise ValueError(f"{path}: object arrays hold only str, int, float, bool.")
-        decoded.append(item)
-    array = np.empty(len(decoded), dtype=object)
-    array[:] = decoded
-    return array.reshape(shape)
-
-
-def _view(entry, members, path, read_member) -> np.ndarray:
-    number = entry["member"]
-    if number not in members:
-        raise ValueError(f"{path}: a view of member {number}, which is not stored.")
-    owner = members[number]
-    owner_dtype = _parse_dtype(entry["owner_dtype"], allow.ARRAY_KINDS, path)
-    if owner.dtype != owner_dtype or list(owner.shape) != entry["owner_shape"]:
-        raise ValueError(f"{path}: the array it views does not match its description.")
-    dtype = _parse_dtype(entry["dtype"], allow.ARRAY_KINDS, path)
-    shape = _shape(entry["shape"], path)
-    strides = entry["strides"]
-    offset = entry["offset"]
-    if (
-        type(strides) is not list
-        or len(strides) != len(shape)
-        or not all(type(s) is int for s in strides)
-        or type(offset) is not int
-        or offset < 0
-    ):
-        raise ValueError(f"{path}: invalid view offset or strides.")
-    # The owner's memory as bytes; numpy checks that the view stays inside it.
-    memory = owner.reshape(-1, order="A").view(np.uint8)
-    try:
-        return np.ndarray(shape, dtype, buffer=memory, offset=offset, strides=strides)
-    except (TypeError, ValueError) as error:
-        raise ValueError(
-            f"{path}: the view does not fit in its array ({error})."
-        ) from error

@@ -36,6 +36,7 @@ import sklearn
 from sklearn.base import BaseEstimator
 
 from . import _persistence_allowlist as allow
+from . import _persistence_arrays as arrays_module
 from . import _persistence_codec as codec
 
 FORMAT_NAME = "skdeep-model"
@@ -255,7 +256,7 @@ def _load_archive(archive: zipfile.ZipFile) -> BaseEstimator:
         return _read_array(archive, infos[_member_name(number)], dtype, shape)
 
     try:
-        arrays = codec.build_arrays(header["arrays"], read_member)
+        arrays = arrays_module.build(header["arrays"], read_member)
         estimator = codec.decode(header["estimator"], arrays)
     except RecursionError as error:
         raise ValueError("The skdeep file nests its values too deeply.") from error
