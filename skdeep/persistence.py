@@ -161,8 +161,8 @@ def load(path: str | os.PathLike | IO[bytes]) -> BaseEstimator:
 
     Returns
     -------
-    estimator : estimator
-        An estimator with the same parameters, fitted attributes and
+    estimator
+        The estimator, with the same parameters, fitted attributes and
         predictions as the one saved; training can continue from it
         (``partial_fit``, ``warm_start``) exactly as it would have.
 
