@@ -182,6 +182,12 @@ class _Encoder:
             return None
         node = self.tag(value, {"__class__": name})
         params, attributes = _split_state(value)
+        if params is not None and len(params) < len(kind._get_param_names()):
+            missing = sorted(set(kind._get_param_names()) - set(params))
+            raise TypeError(
+                f"Cannot save {path}: its parameters {missing} are not stored as "
+                "attributes of the same name, as scikit-learn estimators must."
+            )
         if params is not None:
             node["params"] = {
                 k: self.encode(v, f"{path}.{k}") for k, v in params.items()
@@ -248,20 +254,23 @@ def _qualname(kind: type) -> str:
 
 
 # --------------------------------------------------------------------- decode
-def decode(tree, arrays: list[np.ndarray]):
+def decode(tree, arrays: list[np.ndarray]) -> tuple[object, set[str]]:
     """Rebuild the object graph of :func:`encode` from ``tree`` and the arrays.
 
     ``arrays[i]`` is the array of entry ``i`` of the array table (see
-    :func:`skdeep._persistence_arrays.build`). Raises ``ValueError`` naming
-    the place in the file that is malformed.
+    :func:`skdeep._persistence_arrays.build`). Returns the root object and the
+    names of the classes rebuilt. Raises ``ValueError`` naming the place in
+    the file that is malformed.
     """
-    return _Decoder(arrays).decode(tree, "estimator")
+    decoder = _Decoder(arrays)
+    return decoder.decode(tree, "estimator"), decoder.class_names
 
 
 class _Decoder:
     def __init__(self, arrays: list[np.ndarray]) -> None:
         self.arrays = arrays
         self.objects: dict[int, object] = {}
+        self.class_names: set[str] = set()
 
     def register(self, node: dict, value, path: str):
         if "__id__" in node:
@@ -403,6 +412,7 @@ class _Decoder:
                 f"rebuilds {', '.join(sorted(classes))}."
             )
         cls = classes[name]
+        self.class_names.add(name)
         # No __init__, no __setstate__: the instance is filled in from data only.
         obj = self.register(node, cls.__new__(cls), path)
         short = name.rsplit(".", 1)[-1]
@@ -416,12 +426,18 @@ class _Decoder:
                     f"version of the class (missing {sorted(expected - set(params))}, "
                     f"unknown {sorted(set(params) - expected)})."
                 )
-            vars(obj).update(params)
         elif "params" in node:
             raise ValueError(f"{path}: {name} has no constructor parameters to load.")
-        vars(obj).update(
-            self.decode_attributes(node.get("attributes"), f"{path}<{short}>")
-        )
+        else:
+            params = {}
+        attributes = self.decode_attributes(node.get("attributes"), f"{path}<{short}>")
+        if params.keys() & attributes.keys():
+            raise ValueError(
+                f"{path}: {sorted(params.keys() & attributes.keys())} are given both "
+                "as parameters and as attributes."
+            )
+        vars(obj).update(params)
+        vars(obj).update(attributes)
         return obj
 
     def decode_attributes(self, node, path) -> dict:

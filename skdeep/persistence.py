@@ -242,9 +242,11 @@ def _load_archive(archive: zipfile.ZipFile) -> BaseEstimator:
     stored = {
         entry["member"]
         for entry in header["arrays"]
-        if type(entry) is dict and entry.get("kind") == "npy"
+        if type(entry) is dict
+        and entry.get("kind") == "npy"
+        and type(entry.get("member")) is int
     }
-    expected = {_HEADER} | {_member_name(n) for n in stored if type(n) is int}
+    expected = {_HEADER} | {_member_name(n) for n in stored}
     missing, extra = expected - infos.keys(), infos.keys() - expected
     if missing or extra:
         raise ValueError(
@@ -257,17 +259,18 @@ def _load_archive(archive: zipfile.ZipFile) -> BaseEstimator:
 
     try:
         arrays = arrays_module.build(header["arrays"], read_member)
-        estimator = codec.decode(header["estimator"], arrays)
+        estimator, class_names = codec.decode(header["estimator"], arrays)
     except RecursionError as error:
         raise ValueError("The skdeep file nests its values too deeply.") from error
-    if type(estimator) not in allow.class_names() or (
+    if not isinstance(estimator, BaseEstimator) or (
         allow.class_names()[type(estimator)] != header["class"]
     ):
         raise ValueError(
             f"The skdeep file declares class {header['class']!r} but holds "
             f"{type(estimator).__name__}."
         )
-    _warn_on_sklearn_version(header)
+    if any(name.startswith("sklearn.") for name in class_names):
+        _warn_on_sklearn_version(header)
     return estimator
 
 
@@ -352,14 +355,12 @@ def _warn_on_sklearn_version(header: dict) -> None:
     written = header.get("sklearn_version")
     if written == sklearn.__version__:
         return
-    if '"sklearn.' not in json.dumps(header["estimator"]):
-        return
     warnings.warn(
         f"This skdeep file holds scikit-learn objects saved with scikit-learn "
         f"{written}; this is scikit-learn {sklearn.__version__}. Their fitted "
         "attributes may have changed meaning: check the loaded model's predictions.",
         UserWarning,
-        stacklevel=3,
+        stacklevel=5,  # the caller of load
     )
 
 

@@ -454,6 +454,17 @@ def test_a_flipped_byte_in_an_array_is_detected():
         (lambda h: h.update(format_version="1"), "invalid format_version"),
         (lambda h: h.update(extra=1), "header has keys"),
         (lambda h: h.update({"class": "skdeep.KNN"}), "declares class 'skdeep.KNN'"),
+        (
+            lambda h: h.update(
+                estimator={"__class__": "skdeep.nn.Dense", "attributes": {}}
+            ),
+            "holds Dense",
+        ),
+        (lambda h: h["arrays"][0].update(member=[1]), "missing|invalid member"),
+        (
+            lambda h: h["estimator"]["attributes"].update(alpha=1.0),
+            r"\['alpha'\] are given both",
+        ),
         (lambda h: h["arrays"][0].update(shape=[2, 2]), r"declared int64 of shape"),
         (lambda h: h["arrays"][0].update(shape=[10**6]), r"size \(.*does not match"),
         (lambda h: h["arrays"][0].update(dtype="<f4"), r"declared float32"),
@@ -554,6 +565,10 @@ def test_values_that_cannot_be_saved_are_named():
     with pytest.raises(TypeError, match=r"object array may only hold str"):
         knn = KNN().fit(X, CLASSES)
         knn.classes_ = np.array([object(), object(), object()])
+        skdeep.save(knn, io.BytesIO())
+    knn = KNN()
+    del knn.p
+    with pytest.raises(TypeError, match=r"KNN: its parameters \['p'\] are not stored"):
         skdeep.save(knn, io.BytesIO())
     with pytest.raises(TypeError, match="save takes a scikit-learn-compatible"):
         skdeep.save({"not": "an estimator"}, io.BytesIO())
