@@ -26,7 +26,8 @@ def describe(arrays: list[np.ndarray]) -> tuple[list[dict], list[np.ndarray]]:
     ``table[i]`` describes ``arrays[i]``: ``{"kind": "npy", "member": j}``
     (its data is ``stored[j]``), ``{"kind": "view", "member": j, "offset": ...,
     "strides": ...}`` (a view into ``stored[j]``) or ``{"kind": "object",
-    "items": [...]}`` (labels as JSON), each with its dtype and shape.
+    "items": [...]}`` (labels as JSON), each with its dtype and shape. Entries
+    past ``len(arrays)`` describe arrays that only views refer to.
     """
     reachable = {id(a) for a in arrays}
     owners: Counter = Counter(
@@ -62,6 +63,14 @@ def describe(arrays: list[np.ndarray]) -> tuple[list[dict], list[np.ndarray]]:
                 entry["kind"] = "npy"
                 entry["member"] = store(array)
         table.append(entry)
+    # Every member has an "npy" entry, the loader's list of members to read:
+    # an owner that only views reach gets one that nothing in the tree names.
+    for number, array in enumerate(stored):
+        if id(array) not in reachable:
+            table.append(
+                {"dtype": array.dtype.str, "shape": list(array.shape),
+                 "kind": "npy", "member": number}
+            )  # fmt: skip
     # Describe each stored owner, for the loader's size and dtype checks.
     for entry in table:
         if entry["kind"] == "view":

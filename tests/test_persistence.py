@@ -595,3 +595,32 @@ def test_a_different_scikit_learn_version_warns_for_its_objects():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         skdeep.load(_with_header(older, KNN()))  # no scikit-learn object inside
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_views_of_any_layout_keep_sharing_memory(order):
+    estimator = KNN().fit(X, CLASSES)
+    owner = np.asarray(np.arange(24.0).reshape(4, 6), order=order)
+    estimator.owner_ = owner
+    estimator.views_ = [owner[1:, ::2], owner.T[::-1], owner.reshape(-1, order="A")]
+    loaded = _round_trip(estimator)
+    assert loaded.owner_.flags.f_contiguous == (order == "F")
+    for view, original in zip(loaded.views_, estimator.views_, strict=True):
+        assert_array_equal(view, original)
+        assert np.shares_memory(view, loaded.owner_)
+    loaded.owner_[2, 2] = -1.0
+    assert loaded.views_[0][1, 1] == -1.0
+
+
+def test_two_views_of_an_unsaved_array_still_share_it():
+    estimator = KNN().fit(X, CLASSES)
+    hidden = np.arange(10.0)
+    estimator.first_, estimator.second_ = hidden[:6], hidden[4:]
+    loaded = _round_trip(estimator)
+    loaded.first_[5] = -1.0
+    assert loaded.second_[1] == -1.0
+    # A lone view saves only its own elements.
+    estimator = KNN().fit(X, CLASSES)
+    estimator.lone_ = np.arange(10**5)[:3]
+    members = _archive(estimator)
+    assert max(len(data) for data in members.values()) < 10**5
