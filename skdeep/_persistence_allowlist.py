@@ -176,7 +176,8 @@ def supported_summary() -> str:
     names = ", ".join(sorted(allowed_classes()))
     return (
         "Supported values are None, bool, int, float, str, lists, tuples, dicts, "
-        "numpy arrays (not of object dtype, except 1-D labels), numpy scalars "
+        "numpy arrays (of object dtype only for str, int, float or bool labels), "
+        "numpy scalars "
         "and dtypes, numpy Generators and RandomStates, the functions "
         f"{', '.join(sorted(allowed_functions()))}, and instances of: {names}."
     )
