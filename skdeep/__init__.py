@@ -12,6 +12,7 @@ from .linear_model import (
 )
 from .neighbors import KNN, KNNRegressor
 from .neural_network import MLPClassifier, MLPRegressor
+from .persistence import load, save
 
 __version__ = "0.1.0.dev0"
 
@@ -35,5 +36,7 @@ __all__ = [
     "MLPRegressor",
     "SoftmaxClassifier",
     "__version__",
+    "load",
     "nn",
+    "save",
 ]

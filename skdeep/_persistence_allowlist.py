@@ -1,0 +1,183 @@
+"""What :func:`skdeep.load` may rebuild: the allow-list, by stable public name.
+
+A saved file names classes by these strings, and loading resolves them with a
+dictionary lookup in this table, never by importing a module named in the
+file. The names are the public ones (``skdeep.nn.Dense``, not
+``skdeep.nn.layers.Dense``; ``sklearn.preprocessing.StandardScaler``, not
+scikit-learn's private module), so that moving a class inside a package does
+not invalidate saved files.
+
+The table also says which attributes of a class are transient: caches that the
+next ``forward`` overwrites before anything reads them (the last input of a
+layer, which may be a slice of the training data), which are never written to
+a file; and scratch buffers, which are written as zeros so that a file never
+carries uninitialised memory.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+
+@functools.cache
+def allowed_classes() -> dict[str, type]:
+    """Stable name → class of every class whose instances can be saved and loaded."""
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import (
+        LabelBinarizer,
+        LabelEncoder,
+        MaxAbsScaler,
+        MinMaxScaler,
+        Normalizer,
+        PolynomialFeatures,
+        RobustScaler,
+        StandardScaler,
+    )
+
+    from . import _base, _distances, nn
+    from .linear_model import (
+        LeastSquaresRegressor,
+        LogisticRegression,
+        SoftmaxClassifier,
+    )
+    from .neighbors import KNN, KNNRegressor
+    from .neural_network import MLPClassifier, MLPRegressor
+
+    table: dict[str, type] = {}
+    for cls in (
+        KNN,
+        KNNRegressor,
+        LeastSquaresRegressor,
+        LogisticRegression,
+        MLPClassifier,
+        MLPRegressor,
+        SoftmaxClassifier,
+    ):
+        table[f"skdeep.{cls.__name__}"] = cls
+    for cls in (
+        nn.Layer,
+        nn.Dense,
+        nn.Activation,
+        nn.Dropout,
+        nn.BatchNorm,
+        nn.LayerNorm,
+        nn.Sequential,
+        nn.History,
+    ):
+        table[f"skdeep.nn.{cls.__name__}"] = cls
+    for module, registry in (
+        (nn.activations, nn.activations.ACTIVATIONS),
+        (nn.losses, nn.losses.LOSSES),
+        (nn.optimizers, nn.optimizers.OPTIMIZERS),
+        (nn.schedules, nn.schedules.SCHEDULES),
+    ):
+        short = module.__name__.rsplit(".", 1)[-1]
+        for cls in registry.values():
+            table[f"skdeep.nn.{short}.{cls.__name__}"] = cls
+    # Fitted internals of the estimators (private: not for users to build).
+    table["skdeep._base._EpochSchedule"] = _base._EpochSchedule
+    table["skdeep._distances.FittedIndex"] = _distances.FittedIndex
+    table["skdeep._distances._Grid"] = _distances._Grid
+    # scikit-learn: the pipeline and the stateless-or-plain-array preprocessors
+    # that are commonly put in front of a skdeep estimator, and the label
+    # encoders the estimators hold.
+    table["sklearn.pipeline.Pipeline"] = Pipeline
+    for cls in (
+        StandardScaler,
+        MinMaxScaler,
+        MaxAbsScaler,
+        RobustScaler,
+        Normalizer,
+        PolynomialFeatures,
+        LabelBinarizer,
+        LabelEncoder,
+    ):
+        table[f"sklearn.preprocessing.{cls.__name__}"] = cls
+    return table
+
+
+@functools.cache
+def class_names() -> dict[type, str]:
+    """Class → stable name (exact classes only: a subclass is not on the list)."""
+    return {cls: name for name, cls in allowed_classes().items()}
+
+
+@functools.cache
+def allowed_functions() -> dict[str, object]:
+    """Module-level functions that may appear as parameter values.
+
+    ``KNN(weights=callable)`` takes a function of the distances; the NumPy
+    core's stable sigmoid and softplus are the ones skdeep itself offers.
+    """
+    from .nn import activations
+
+    return {
+        "skdeep.nn.activations.sigmoid": activations.sigmoid,
+        "skdeep.nn.activations.softplus": activations.softplus,
+    }
+
+
+@functools.cache
+def function_names() -> dict[int, str]:
+    return {id(f): name for name, f in allowed_functions().items()}
+
+
+@functools.cache
+def _transient_table() -> dict[type, tuple[frozenset, frozenset]]:
+    from . import nn
+
+    # (dropped, saved as zeros): forward-pass caches and scratch buffers.
+    return {
+        nn.Dense: (frozenset({"_X"}), frozenset({"_scratch"})),
+        nn.Activation: (frozenset({"_Z", "_A"}), frozenset()),
+        nn.Dropout: (frozenset({"_mask"}), frozenset()),
+        nn.BatchNorm: (
+            frozenset({"_training", "_weights", "_inv_std", "_X_hat"}),
+            frozenset(),
+        ),
+        nn.LayerNorm: (frozenset({"_inv_std", "_X_hat"}), frozenset()),
+    }
+
+
+def transient_attributes(cls: type) -> tuple[frozenset, frozenset]:
+    """``(dropped, zeroed)`` attribute names of ``cls`` (inherited entries too)."""
+    dropped: frozenset = frozenset()
+    zeroed: frozenset = frozenset()
+    table = _transient_table()
+    for base in cls.__mro__:
+        if base in table:
+            dropped |= table[base][0]
+            zeroed |= table[base][1]
+    return dropped, zeroed
+
+
+# numpy bit generators a saved Generator may use, by name.
+BIT_GENERATORS: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        np.random.PCG64,
+        np.random.PCG64DXSM,
+        np.random.MT19937,
+        np.random.Philox,
+        np.random.SFC64,
+    )
+}
+
+# Array and scalar dtypes a file may hold: booleans, integers, floats, complex
+# numbers and fixed-width strings. Never object (which would need pickle).
+ARRAY_KINDS = frozenset("biufcUS")
+SCALAR_KINDS = frozenset("biufcU")
+
+
+def supported_summary() -> str:
+    """A sentence listing what can be saved, for error messages."""
+    names = ", ".join(sorted(allowed_classes()))
+    return (
+        "Supported values are None, bool, int, float, str, lists, tuples, dicts, "
+        "numpy arrays (of object dtype only for str, int, float or bool labels), "
+        "numpy scalars "
+        "and dtypes, numpy Generators and RandomStates, the functions "
+        f"{', '.join(sorted(allowed_functions()))}, and instances of: {names}."
+    )

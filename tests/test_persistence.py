@@ -1,0 +1,626 @@
+"""skdeep.save / skdeep.load: exact round trips, continued training, refusals."""
+
+import copy
+import io
+import json
+import math
+import pathlib
+import pickle
+import warnings
+import zipfile
+
+import joblib
+import numpy as np
+import pytest
+import scipy.sparse
+from numpy.testing import assert_array_equal
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import (
+    MaxAbsScaler,
+    MinMaxScaler,
+    Normalizer,
+    PolynomialFeatures,
+    RobustScaler,
+    StandardScaler,
+)
+
+import skdeep
+from skdeep import (
+    KNN,
+    KNNRegressor,
+    LeastSquaresRegressor,
+    LogisticRegression,
+    MLPClassifier,
+    MLPRegressor,
+    SoftmaxClassifier,
+    nn,
+)
+from skdeep import _persistence_allowlist as allow
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+# ------------------------------------------------------------------- helpers
+
+
+def _data(n=60, d=4, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)).astype(dtype)
+    classes = rng.integers(0, 3, size=n)
+    target = X @ rng.normal(size=d) + 0.1 * rng.normal(size=n)
+    return X, classes, target
+
+
+def _round_trip(estimator):
+    buffer = io.BytesIO()
+    skdeep.save(estimator, buffer)
+    buffer.seek(0)
+    return skdeep.load(buffer)
+
+
+def _assert_same_state(a, b, path="estimator"):
+    """Same types and values along the whole object graph (caches excluded)."""
+    assert type(a) is type(b), path
+    if isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype and a.shape == b.shape, path
+        assert_array_equal(a, b, err_msg=path)
+    elif isinstance(a, float):
+        assert a == b or (math.isnan(a) and math.isnan(b)), path
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), path
+        for i, (u, v) in enumerate(zip(a, b, strict=True)):
+            _assert_same_state(u, v, f"{path}[{i}]")
+    elif isinstance(a, dict):
+        assert list(a) == list(b), path
+        for key in a.keys() - {"time"}:  # wall-clock seconds per epoch differ
+            _assert_same_state(a[key], b[key], f"{path}[{key!r}]")
+    elif isinstance(a, np.random.Generator):
+        assert a.bit_generator.state == b.bit_generator.state, path
+    elif isinstance(a, np.random.RandomState):
+        _assert_same_state(
+            a.get_state(legacy=False), b.get_state(legacy=False), f"{path}.state"
+        )
+    elif type(a) in allow.class_names():
+        dropped, zeroed = allow.transient_attributes(type(a))
+        names = vars(a).keys() - dropped - zeroed
+        assert names == vars(b).keys() - dropped - zeroed, path
+        for name in names:
+            _assert_same_state(getattr(a, name), getattr(b, name), f"{path}.{name}")
+    else:
+        assert a == b, path
+
+
+def _assert_same_predictions(a, b, X):
+    for method in ("predict", "predict_proba", "decision_function", "transform"):
+        if hasattr(a, method):
+            assert_array_equal(getattr(a, method)(X), getattr(b, method)(X))
+
+
+X, CLASSES, TARGET = _data()
+LABELS = np.array(["cat", "dog", "eel"], dtype=object)[CLASSES]
+MULTILABEL = (np.random.default_rng(1).random((60, 3)) > 0.5).astype(int)
+FAST = dict(hidden_layer_sizes=(6,), max_iter=8, random_state=0)
+
+# (estimator, X, y): every estimator in several configurations, chosen so that
+# each kind of fitted state (optimizer state, generators, schedules, running
+# statistics, label encoders, grids, callables) is saved at least once.
+CASES = [
+    (MLPClassifier(**FAST), X, CLASSES),
+    (
+        MLPClassifier(
+            **FAST, dropout=0.2, normalization="batch", activation="prelu",
+            learning_rate="cosine", solver="rmsprop",
+        ),
+        X, LABELS,
+    ),
+    (
+        MLPClassifier(
+            **FAST, solver="sgd", learning_rate="adaptive", early_stopping=True,
+            label_smoothing=0.1, class_weight={0: 1.0, 1: 2.0, 2: 0.5},
+            n_iter_no_change=np.inf,
+        ),
+        X, CLASSES,
+    ),
+    (MLPClassifier(**FAST, solver="lbfgs", normalization="layer"), X, MULTILABEL),
+    (MLPClassifier(**FAST), X.astype(np.float32), CLASSES),
+    (MLPRegressor(**FAST), X, TARGET),
+    (
+        MLPRegressor(
+            **FAST, learning_rate=nn.schedules.StepDecay(0.01, step_size=2),
+            activation="gelu", l1=1e-4, max_norm=3.0,
+        ),
+        X.astype(np.float32), TARGET,
+    ),
+    (
+        MLPRegressor(**FAST, solver="sgd", learning_rate="invscaling", loss="poisson"),
+        scipy.sparse.csr_matrix(X), np.abs(TARGET),
+    ),
+    (LogisticRegression(), X, CLASSES % 2),
+    (LogisticRegression(solver="sgd", random_state=0, max_iter=5), X, LABELS),
+    (LogisticRegression(solver="gd", l1_ratio=0.5), X.astype(np.float32), CLASSES),
+    (SoftmaxClassifier(), X, CLASSES),
+    (
+        SoftmaxClassifier(
+            solver="adam", random_state=np.random.RandomState(3), max_iter=5,
+            class_weight="balanced",
+        ),
+        X, CLASSES,
+    ),
+    (LeastSquaresRegressor(), X, TARGET),
+    (LeastSquaresRegressor(solver="sgd", random_state=0, max_iter=5), X, TARGET),
+    (LeastSquaresRegressor(solver="cholesky", fit_intercept=False), X, MULTILABEL),
+    (KNN(), X, LABELS),
+    (KNN(n_neighbors=3, weights="distance", metric="manhattan"), X, CLASSES),
+    (KNN(metric="chebyshev"), X.astype(np.float32), MULTILABEL),
+    (KNNRegressor(p=3, weights=nn.activations.sigmoid), X, TARGET),
+    (KNNRegressor(metric="minkowski", p=np.inf, weights="distance"), X, TARGET),
+    (make_pipeline(StandardScaler(), MLPClassifier(**FAST)), X, CLASSES),
+    (
+        make_pipeline(
+            MinMaxScaler(), MaxAbsScaler(), RobustScaler(), Normalizer(),
+            PolynomialFeatures(2), KNN(),
+        ),
+        X, CLASSES,
+    ),
+]  # fmt: skip
+
+
+def _case_id(case):
+    estimator, data, _ = case
+    kind = "sparse" if scipy.sparse.issparse(data) else data.dtype.name
+    return f"{type(estimator).__name__}-{kind}"
+
+
+@pytest.fixture(params=CASES, ids=[_case_id(case) for case in CASES])
+def fitted(request):
+    estimator, data, y = request.param
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence warnings of small budgets
+        estimator = copy.deepcopy(estimator).fit(data, y)
+    return estimator, data, y
+
+
+# ------------------------------------------------------------- round trips
+
+
+def test_every_estimator_is_round_tripped():
+    saved = {type(case[0]).__name__ for case in CASES}
+    assert set(skdeep.ESTIMATORS) <= saved
+
+
+def test_round_trip_keeps_predictions_parameters_and_fitted_state(fitted):
+    estimator, data, _ = fitted
+    loaded = _round_trip(estimator)
+    assert type(loaded) is type(estimator)
+    _assert_same_predictions(estimator, loaded, data)
+    _assert_same_state(
+        estimator.get_params(deep=False), loaded.get_params(deep=False), "params"
+    )
+    _assert_same_state(estimator, loaded)
+
+
+def test_round_trip_of_an_unfitted_estimator_keeps_its_parameters():
+    estimator = MLPClassifier(
+        hidden_layer_sizes=(5, 4), learning_rate=nn.schedules.CosineAnnealing(0.1, 9),
+        dropout=[0.1, 0.2], n_iter_no_change=np.inf, random_state=np.int64(4),
+    )  # fmt: skip
+    loaded = _round_trip(estimator)
+    _assert_same_state(estimator, loaded)
+    assert set(vars(loaded)) == set(loaded.get_params(deep=False))
+    assert type(loaded.random_state) is np.int64
+    # The copy trains like the original.
+    assert_array_equal(
+        loaded.fit(X, CLASSES).predict_proba(X),
+        estimator.fit(X, CLASSES).predict_proba(X),
+    )
+
+
+def test_predictions_keep_the_float32_dtype():
+    estimator = MLPRegressor(**FAST).fit(X.astype(np.float32), TARGET)
+    loaded = _round_trip(estimator)
+    assert loaded.network_.dtype == np.float32
+    assert loaded.predict(X).dtype == np.float32
+
+
+@pytest.mark.parametrize("kind", ["str", "pathlib", "file"])
+def test_paths_and_file_objects_are_accepted(tmp_path, kind):
+    estimator = KNN(n_neighbors=2).fit(X, CLASSES)
+    target = tmp_path / "model.skdeep"
+    if kind == "file":
+        with open(target, "wb") as file:
+            skdeep.save(estimator, file)
+        with open(target, "rb") as file:
+            loaded = skdeep.load(file)
+    else:
+        where = str(target) if kind == "str" else target
+        skdeep.save(estimator, where)
+        loaded = skdeep.load(where)
+    assert_array_equal(loaded.predict(X), estimator.predict(X))
+    assert [p.name for p in tmp_path.iterdir()] == ["model.skdeep"]  # no temp files
+
+
+def test_feature_names_from_a_dataframe_survive():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    estimator = make_pipeline(StandardScaler(), LogisticRegression()).fit(
+        frame, CLASSES
+    )
+    loaded = _round_trip(estimator)
+    assert_array_equal(loaded.feature_names_in_, ["a", "b", "c", "d"])
+    assert_array_equal(loaded.predict_proba(frame), estimator.predict_proba(frame))
+
+
+# --------------------------------------------------- identity and training
+
+
+def test_coefficients_stay_the_arrays_the_network_trains():
+    estimator = MLPClassifier(hidden_layer_sizes=(300, 300), max_iter=1).fit(X, CLASSES)
+    loaded = _round_trip(estimator)
+    dense = [layer for layer in loaded.network_.layers if isinstance(layer, nn.Dense)]
+    for coef, intercept, layer in zip(
+        loaded.coefs_, loaded.intercepts_, dense, strict=True
+    ):
+        assert coef is layer.W and intercept is layer.b
+    assert all(
+        a is b for a, b in zip(loaded.network_.params[::2], loaded.coefs_, strict=True)
+    )
+    # The 300x300 kernel is updated in blocks: views into the Adam moments.
+    state, blocks = loaded._optimizer._state[2], loaded._optimizer._blocks[2]
+    assert len(blocks) == 2
+    for _, _, views in blocks:
+        assert np.shares_memory(views["m"], state["m"])
+        assert np.shares_memory(views["v"], state["v"])
+
+
+def _continue_both(estimator, step):
+    """Save, load, then apply ``step`` to the original and the loaded copy."""
+    loaded = _round_trip(estimator)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        step(estimator)
+        step(loaded)
+    return estimator, loaded
+
+
+CONTINUATIONS = [
+    (
+        MLPClassifier(
+            hidden_layer_sizes=(300, 5), max_iter=3, dropout=0.3,
+            normalization="batch", random_state=1,
+        ),
+        lambda e: e.partial_fit(X, CLASSES),
+    ),
+    (
+        MLPClassifier(
+            **FAST, solver="sgd", momentum=0.9, learning_rate="cosine",
+            activation="prelu", warm_start=True,
+        ),
+        lambda e: e.fit(X, CLASSES),
+    ),
+    (
+        MLPRegressor(
+            **FAST, early_stopping=True, warm_start=True, solver="adagrad",
+            learning_rate=nn.schedules.ExponentialDecay(0.01, gamma=0.9),
+        ),
+        lambda e: e.fit(X, TARGET),
+    ),
+    (
+        MLPRegressor(**FAST, solver="sgd", learning_rate="invscaling"),
+        lambda e: e.partial_fit(X, TARGET),
+    ),
+    (LogisticRegression(solver="sgd", random_state=0, max_iter=3),
+     lambda e: e.partial_fit(X, CLASSES % 2)),
+    (SoftmaxClassifier(solver="adam", random_state=0, max_iter=3),
+     lambda e: e.partial_fit(X, CLASSES)),
+    (LeastSquaresRegressor(solver="adam", random_state=0, max_iter=3),
+     lambda e: e.partial_fit(X, TARGET)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "estimator, step", CONTINUATIONS, ids=[type(c[0]).__name__ for c in CONTINUATIONS]
+)
+def test_training_continues_after_loading_as_without_saving(estimator, step):
+    y = {"MLPRegressor": TARGET, "LeastSquaresRegressor": TARGET}.get(
+        type(estimator).__name__, CLASSES
+    )
+    if type(estimator) is LogisticRegression:
+        y = CLASSES % 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        estimator = copy.deepcopy(estimator).fit(X, y)
+    before = _first_weights(estimator).copy()
+    original, loaded = _continue_both(estimator, step)
+    # The step changed the model, and changed both copies identically.
+    assert not np.array_equal(_first_weights(original), before)
+    _assert_same_predictions(original, loaded, X)
+    _assert_same_state(original, loaded)
+
+
+def _first_weights(estimator):
+    return estimator.coefs_[0] if hasattr(estimator, "coefs_") else estimator.coef_
+
+
+# ------------------------------------------------------------------ refusals
+
+
+def _archive(estimator=None) -> dict[str, bytes]:
+    buffer = io.BytesIO()
+    skdeep.save(estimator or MLPClassifier(**FAST).fit(X, CLASSES), buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _zip(members: dict[str, bytes]) -> io.BytesIO:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    buffer.seek(0)
+    return buffer
+
+
+def _with_header(change, estimator=None) -> io.BytesIO:
+    members = _archive(estimator)
+    header = json.loads(members["model.json"])
+    change(header)
+    members["model.json"] = json.dumps(header).encode()
+    return _zip(members)
+
+
+class _Marker:
+    """Unpickling it creates a file: the proof that code would have run."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (pathlib.Path.touch, (pathlib.Path(self.path),))
+
+
+def test_a_pickle_is_refused_without_being_unpickled(tmp_path):
+    marker = tmp_path / "code-ran"
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(_Marker(marker)))
+    with pytest.raises(ValueError, match=r"is a pickle.*never unpickles"):
+        skdeep.load(path)
+    joblib.dump(_Marker(marker), tmp_path / "model.joblib")
+    with pytest.raises(ValueError, match="is a pickle"):
+        skdeep.load(tmp_path / "model.joblib")
+    assert not marker.exists()
+    pickle.loads(path.read_bytes())  # the payload is live: loading it does run code
+    assert marker.exists()
+
+
+def test_a_pickled_object_array_inside_the_zip_is_refused(tmp_path):
+    marker = tmp_path / "code-ran"
+    members = _archive(LeastSquaresRegressor().fit(X, TARGET))
+    (name,) = [n for n in members if n.endswith(".npy")]
+    payload = io.BytesIO()
+    np.save(payload, np.array([_Marker(marker)] * 4, dtype=object), allow_pickle=True)
+    members[name] = payload.getvalue()
+    with pytest.raises(ValueError, match=r"object arrays are never loaded"):
+        skdeep.load(_zip(members))
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("name", ["os.system", "builtins.eval", "posix.system"])
+def test_a_class_outside_the_allow_list_is_refused(name):
+    def at_top(header):
+        header["estimator"]["__class__"] = name
+
+    with pytest.raises(ValueError, match=f"{name}.*not on skdeep's allow-list"):
+        skdeep.load(_with_header(at_top))
+
+    def nested(header):
+        header["estimator"]["attributes"]["_loss"] = {
+            "__class__": name, "attributes": {"command": "touch /tmp/x"},
+        }  # fmt: skip
+
+    with pytest.raises(ValueError, match=rf"_loss: class '{name}' is not on"):
+        skdeep.load(_with_header(nested))
+
+
+def test_a_newer_format_version_asks_for_an_upgrade():
+    def newer(header):
+        header["format_version"] = 99
+        header["skdeep_version"] = "9.0"
+
+    with pytest.raises(ValueError, match=r"newer skdeep \('9.0'.*Upgrade skdeep"):
+        skdeep.load(_with_header(newer))
+
+
+def test_not_a_zip_and_a_truncated_zip_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="does not start like a zip"):
+        skdeep.load(io.BytesIO(b"hello world"))
+    data = _zip(_archive()).getvalue()
+    with pytest.raises(ValueError, match="truncated or corrupt"):
+        skdeep.load(io.BytesIO(data[: len(data) // 2]))
+
+
+def test_a_flipped_byte_in_an_array_is_detected():
+    members = _archive()
+    buffer = _zip(members)
+    data = bytearray(buffer.getvalue())
+    position = data.find(b"NUMPY") + 200  # inside the first array's data
+    data[position] ^= 0xFF
+    with pytest.raises(ValueError, match=r"truncated or corrupt.*CRC"):
+        skdeep.load(io.BytesIO(bytes(data)))
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda h: h.clear() or h.update(format="other"), "format 'other'"),
+        (lambda h: h.update(format_version="1"), "invalid format_version"),
+        (lambda h: h.update(extra=1), "header has keys"),
+        (lambda h: h.update({"class": "skdeep.KNN"}), "declares class 'skdeep.KNN'"),
+        (
+            lambda h: h.update(
+                estimator={"__class__": "skdeep.nn.Dense", "attributes": {}}
+            ),
+            "holds Dense",
+        ),
+        (lambda h: h["arrays"][0].update(member=[1]), "missing|invalid member"),
+        (
+            lambda h: h["estimator"]["attributes"].update(alpha=1.0),
+            r"\['alpha'\] are given both",
+        ),
+        (lambda h: h["arrays"][0].update(shape=[2, 2]), r"declared int64 of shape"),
+        (lambda h: h["arrays"][0].update(shape=[10**6]), r"size \(.*does not match"),
+        (lambda h: h["arrays"][0].update(dtype="<f4"), r"declared float32"),
+        (lambda h: h["arrays"][0].update(dtype="|O"), "dtype object"),
+        (lambda h: h["estimator"]["params"].pop("alpha"), r"missing \['alpha'\]"),
+        (lambda h: h["estimator"]["params"].update(evil=1), r"unknown \['evil'\]"),
+        (
+            lambda h: h["estimator"]["attributes"].update(__class__="x"),
+            "invalid attribute name '__class__'",
+        ),
+        (
+            lambda h: h["estimator"]["attributes"].update(n_iter_={"__ref__": 999}),
+            "not defined before it",
+        ),
+        (
+            lambda h: h["estimator"]["attributes"].update(n_iter_={"__array__": 999}),
+            "no array number 999",
+        ),
+        (
+            lambda h: h["estimator"]["attributes"].update(n_iter_={"__eval__": "1"}),
+            "unknown entry type '__eval__'",
+        ),
+        (
+            lambda h: h["estimator"]["attributes"].update(
+                n_iter_={"__scalar__": "<i1", "value": 1000}
+            ),
+            "does not fit dtype",
+        ),
+    ],
+)
+def test_tampered_headers_are_refused(change, message):
+    with pytest.raises(ValueError, match=message):
+        skdeep.load(_with_header(change))
+
+
+def test_a_member_larger_than_its_declared_array_is_not_decompressed():
+    members = _archive(LeastSquaresRegressor().fit(X, TARGET))
+    (name,) = [n for n in members if n.endswith(".npy")]
+    payload = io.BytesIO()
+    np.save(payload, np.zeros(10**6))  # 8 MB of zeros deflate to about 8 kB
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, data in {**members, name: payload.getvalue()}.items():
+            archive.writestr(member, data)
+    assert len(buffer.getvalue()) < 100_000
+    buffer.seek(0)
+    with pytest.raises(ValueError, match=r"size \(8000128 bytes\) does not match"):
+        skdeep.load(buffer)
+
+
+def test_deeply_nested_values_are_refused():
+    members = _archive(LeastSquaresRegressor().fit(X, TARGET))
+    header = json.loads(members["model.json"])
+    header["estimator"]["attributes"]["n_iter_"] = "placeholder"
+    document = json.dumps(header).replace(
+        '"placeholder"', "[" * 100_000 + "]" * 100_000
+    )
+    members["model.json"] = document.encode()
+    with pytest.raises(ValueError, match=r"not valid JSON|nests its values too"):
+        skdeep.load(_zip(members))
+
+
+def test_a_header_that_is_not_a_json_object_is_refused():
+    for document in (b"[1, 2]", b"{not json", b'{"a": NaN}', b'{"a": 1, "a": 2}'):
+        with pytest.raises(ValueError, match=r"not a JSON object|not valid JSON"):
+            skdeep.load(_zip({"model.json": document}))
+
+
+def test_missing_extra_and_traversal_members_are_refused():
+    members = _archive()
+    first = next(name for name in members if name.endswith(".npy"))
+    without = {k: v for k, v in members.items() if k != first}
+    with pytest.raises(ValueError, match=rf"missing \['{first}'\]"):
+        skdeep.load(_zip(without))
+    for extra in ("../../evil.npy", "/etc/passwd", "arrays/999.npy"):
+        with pytest.raises(ValueError, match=r"unexpected \[.*evil|passwd|999"):
+            skdeep.load(_zip({**members, extra: b"x"}))
+    with pytest.raises(ValueError, match=r"no model.json"):
+        skdeep.load(_zip({"other.json": b"{}"}))
+
+
+def test_a_view_reaching_outside_its_array_is_refused():
+    estimator = MLPClassifier(hidden_layer_sizes=(300,), max_iter=1).fit(X, CLASSES)
+
+    def outside(header):
+        view = next(e for e in header["arrays"] if e["kind"] == "view")
+        view["offset"] = 10**9
+
+    with pytest.raises(ValueError, match="view does not fit"):
+        skdeep.load(_with_header(outside, estimator))
+
+
+def test_values_that_cannot_be_saved_are_named():
+    with pytest.raises(TypeError, match=r"KNN\.weights.*function.*not supported"):
+        skdeep.save(KNN(weights=lambda d: 1 / d), io.BytesIO())
+    with pytest.raises(TypeError, match=r"random_state.*SeedSequence"):
+        skdeep.save(MLPClassifier(random_state=np.random.SeedSequence(0)), io.BytesIO())
+    with pytest.raises(TypeError, match=r"object array may only hold str"):
+        knn = KNN().fit(X, CLASSES)
+        knn.classes_ = np.array([object(), object(), object()])
+        skdeep.save(knn, io.BytesIO())
+    knn = KNN()
+    del knn.p
+    with pytest.raises(TypeError, match=r"KNN: its parameters \['p'\] are not stored"):
+        skdeep.save(knn, io.BytesIO())
+    with pytest.raises(TypeError, match="save takes a scikit-learn-compatible"):
+        skdeep.save({"not": "an estimator"}, io.BytesIO())
+
+    class MyKNN(KNN):
+        pass
+
+    with pytest.raises(TypeError, match="MyKNN: only the classes on skdeep's"):
+        skdeep.save(MyKNN(), io.BytesIO())
+
+
+def test_a_failed_save_leaves_no_file(tmp_path):
+    with pytest.raises(TypeError):
+        skdeep.save(KNN(weights=lambda d: d), tmp_path / "model.skdeep")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_different_scikit_learn_version_warns_for_its_objects():
+    def older(header):
+        header["sklearn_version"] = "0.1"
+
+    with pytest.warns(UserWarning, match=r"scikit-learn 0.1"):
+        skdeep.load(_with_header(older, make_pipeline(StandardScaler(), KNN())))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        skdeep.load(_with_header(older, KNN()))  # no scikit-learn object inside
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_views_of_any_layout_keep_sharing_memory(order):
+    estimator = KNN().fit(X, CLASSES)
+    owner = np.asarray(np.arange(24.0).reshape(4, 6), order=order)
+    estimator.owner_ = owner
+    estimator.views_ = [owner[1:, ::2], owner.T[::-1], owner.reshape(-1, order="A")]
+    loaded = _round_trip(estimator)
+    assert loaded.owner_.flags.f_contiguous == (order == "F")
+    for view, original in zip(loaded.views_, estimator.views_, strict=True):
+        assert_array_equal(view, original)
+        assert np.shares_memory(view, loaded.owner_)
+    loaded.owner_[2, 2] = -1.0
+    assert loaded.views_[0][1, 1] == -1.0
+
+
+def test_two_views_of_an_unsaved_array_still_share_it():
+    estimator = KNN().fit(X, CLASSES)
+    hidden = np.arange(10.0)
+    estimator.first_, estimator.second_ = hidden[:6], hidden[4:]
+    loaded = _round_trip(estimator)
+    loaded.first_[5] = -1.0
+    assert loaded.second_[1] == -1.0
+    # A lone view saves only its own elements.
+    estimator = KNN().fit(X, CLASSES)
+    estimator.lone_ = np.arange(10**5)[:3]
+    members = _archive(estimator)
+    assert max(len(data) for data in members.values()) < 10**5
