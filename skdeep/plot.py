@@ -93,7 +93,7 @@ class TrainingHistoryDisplay:
     >>> X, y = load_digits(return_X_y=True)
     >>> model = make_pipeline(
     ...     StandardScaler(),
-    ...     MLPClassifier(early_stopping=True, max_iter=30, random_state=0),
+    ...     MLPClassifier(early_stopping=True, tol=1e-3, random_state=0),
     ... ).fit(X, y)
     >>> display = TrainingHistoryDisplay.from_estimator(model)
     >>> sorted(display.lines_)

@@ -81,14 +81,16 @@ def split(dataset: Dataset, n_folds: int) -> Split:
     if classification:
         classes, counts = np.unique(y, return_counts=True)
         if classes.size < 2:
+            only = classes[0].item()  # a Python scalar prints as 1, not np.int64(1)
             raise DemoInputError(
-                f"the target of {dataset.name} has a single class ({classes[0]!r}); "
+                f"the target of {dataset.name} has a single class ({only!r}); "
                 "classification needs at least two"
             )
         if counts.min() < 2:
+            rare = classes[counts.argmin()].item()
             raise DemoInputError(
-                f"class {classes[counts.argmin()]!r} of {dataset.name} has a single "
-                "sample; every class needs at least 2 (to train on and to test on)"
+                f"class {rare!r} of {dataset.name} has a single sample; every class "
+                "needs at least 2 (to train on and to test on)"
             )
         if n_test < classes.size:
             raise DemoInputError(
@@ -104,11 +106,16 @@ def split(dataset: Dataset, n_folds: int) -> Split:
     )
     if classification:
         classes, counts = np.unique(y_train, return_counts=True)
-        if counts.min() < n_folds:
+        rare, fewest = classes[counts.argmin()].item(), counts.min()
+        if fewest < 2:
             raise DemoInputError(
-                f"class {classes[counts.argmin()]!r} has only {counts.min()} "
-                f"training samples, fewer than the {n_folds} cross-validation "
-                f"folds; choose --cv {max(2, counts.min())} or fewer"
+                f"class {rare!r} has a single training sample, too few to "
+                "cross-validate; add samples of that class"
+            )
+        if fewest < n_folds:
+            raise DemoInputError(
+                f"class {rare!r} has only {fewest} training samples, fewer than "
+                f"the {n_folds} cross-validation folds; choose --cv {fewest} or fewer"
             )
         folds = StratifiedKFold(n_folds, shuffle=True, random_state=SEED)
     else:
