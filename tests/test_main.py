@@ -168,6 +168,20 @@ def test_csv_with_a_continuous_target_is_a_regression(capsys, tmp_path):
     assert (tmp_path / "mlp_training_history.png").exists()
 
 
+def test_semicolon_csv_and_estimators_by_class_name(capsys, tmp_path):
+    path = tmp_path / "iris.csv"
+    lines = [";".join(IRIS_HEADER)] + [";".join(map(str, row)) for row in _iris_rows()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, err = _run(
+        capsys, "--csv", path, "--target", "species", "--quick",
+        "--estimators", "MLPClassifier", "Knn", "--output", tmp_path,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "iris.csv: 150 samples, 4 features, 3 classes" in out
+    board = _read_leaderboard(tmp_path / "leaderboard.csv")
+    assert sorted(row["estimator"] for row in board) == ["KNN", "MLPClassifier"]
+
+
 def test_integer_target_is_classified_unless_told_otherwise(capsys, tmp_path):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 2))
@@ -308,6 +322,7 @@ def test_the_command_runs_as_a_process_and_writes_to_skdeep_demo(tmp_path):
         cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # no warnings from the short --quick fits
     assert "Leaderboard (sorted by CV accuracy):" in result.stdout
     output = tmp_path / "skdeep-demo"
     assert f"Leaderboard saved to {output / 'leaderboard.csv'}" in result.stdout
