@@ -62,16 +62,13 @@ def test_core_code_draws_randomness_only_from_a_given_generator():
                 assert node.attr == "Generator", f"{path.name}: np.random.{node.attr}"
 
 
-def test_python_dash_m_skdeep_prints_version_and_contents():
+def test_python_dash_m_skdeep_version_prints_the_version():
+    # The demo itself (python -m skdeep) is tested in tests/test_main.py.
     result = subprocess.run(
-        [sys.executable, "-m", "skdeep"],
+        [sys.executable, "-m", "skdeep", "--version"],
         capture_output=True,
         text=True,
         check=True,
         timeout=120,
     )
-    assert f"skdeep {skdeep.__version__}" in result.stdout
-    assert "Estimators:" in result.stdout
-    assert (
-        "softmax_cross_entropy" in result.stdout and "cosine_restarts" in result.stdout
-    )
+    assert result.stdout.strip() == skdeep.__version__
