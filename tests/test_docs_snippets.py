@@ -37,7 +37,8 @@ def test_the_docs_have_python_blocks():
 
 
 @pytest.mark.parametrize("code", BLOCKS)
-def test_docs_python_block_runs(code, capsys):
+def test_docs_python_block_runs(code, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # pages that save files write them here
     with warnings.catch_warnings():
         # A page should not show readers who copy its code a warning from the
         # estimators (other libraries' deprecations are not the page's fault).
