@@ -44,12 +44,12 @@ X_train, X_test, y_train, y_test = train_test_split(
 pipeline = make_pipeline(
     StandardScaler(),
     MLPClassifier(
-        learning_rate_init=0.01, max_iter=max(2, round(60 * BUDGET)), random_state=0
+        learning_rate_init=0.01, max_iter=max(2, round(40 * BUDGET)), random_state=0
     ),
 )
 full_grid = BUDGET >= 0.5
 grid = {
-    "mlpclassifier__hidden_layer_sizes": [(16,), (64,), (256,)]
+    "mlpclassifier__hidden_layer_sizes": [(16,), (64,), (128,)]
     if full_grid
     else [(16,), (64,)],
     "mlpclassifier__alpha": np.logspace(-3, 2, 6 if full_grid else 2),
