@@ -23,8 +23,14 @@ from .optimizers import Optimizer
 from .rows import Rows, row_keys
 
 
-class TrainingDivergedError(FloatingPointError):
-    """The loss or the parameters became infinite or NaN during training."""
+class TrainingDivergedError(FloatingPointError, ValueError):
+    """The loss or the parameters became infinite or NaN during training.
+
+    A :class:`FloatingPointError` (what happened) and a :class:`ValueError`
+    (what usually caused it: data or options the training cannot handle, such
+    as unscaled features or too high a learning rate), so that code catching
+    scikit-learn's ``ValueError`` for bad input catches it too.
+    """
 
 
 @dataclass

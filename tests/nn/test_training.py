@@ -199,6 +199,14 @@ def test_divergence_stops_with_an_error_naming_the_learning_rate(rng):
         _train(X, y, rng, optimizer=sgd, loss=nn.losses.get("squared_error"), epochs=20)
 
 
+def test_divergence_is_caught_as_a_value_error_like_other_bad_input(rng):
+    X, y = _blobs(rng, n=60)
+    sgd = nn.optimizers.get("sgd", learning_rate=1e6)
+    with pytest.raises(ValueError, match="Training diverged"):
+        _train(X * 1e3, y, rng, optimizer=sgd, loss=nn.losses.get("squared_error"))
+    assert issubclass(nn.TrainingDivergedError, FloatingPointError)
+
+
 def test_float32_training_keeps_float32_parameters_and_state(rng):
     X, y = _blobs(rng, n=60)
     net = _net(
