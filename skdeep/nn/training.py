@@ -205,8 +205,9 @@ def train(
             history.epochs["loss"].append(epoch_loss)
             if validation_data is not None:
                 val_loss, val_score = _evaluate(
-                    network, loss, validation_data, validation_score
-                )
+                    network, loss, validation_data, validation_score, optimizer,
+                    history,
+                )  # fmt: skip
                 history.epochs["val_loss"].append(val_loss)
                 history.epochs["val_score"].append(val_score)
             history.epochs["time"].append(time.perf_counter() - started)
@@ -325,19 +326,25 @@ def _run_epoch(
     return total
 
 
-def _raise_diverged(optimizer, history, value) -> None:
+def _raise_diverged(optimizer, history, value, what="loss") -> None:
     lr = optimizer.current_learning_rate()
+    # The validation loss is computed after the epoch's training loss is recorded.
+    epoch = history.n_epochs + (what == "loss")
     raise TrainingDivergedError(
-        f"Training diverged in epoch {history.n_epochs + 1}: the loss became "
+        f"Training diverged in epoch {epoch}: the {what} became "
         f"{value}. The learning rate ({lr:g}) is too high for this problem: lower "
         f"it (for example to {lr / 10:g}), or standardise the input features."
     )
 
 
-def _evaluate(network, loss, validation_data, validation_score):
+def _evaluate(network, loss, validation_data, validation_score, optimizer, history):
     X_val, y_val, w_val = validation_data
     scores = network.forward(X_val, training=False)
     val_loss = loss.value(y_val, scores, w_val) + network.penalty()
+    # Finite weights can still overflow on the validation rows (huge inputs);
+    # a score computed from such outputs would be garbage, or raise elsewhere.
+    if not (math.isfinite(val_loss) and np.isfinite(scores).all()):
+        _raise_diverged(optimizer, history, val_loss, what="validation loss")
     if validation_score is None:
         return val_loss, -val_loss
     return val_loss, float(validation_score(y_val, loss.link(scores)))

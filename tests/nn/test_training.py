@@ -207,6 +207,14 @@ def test_divergence_is_caught_as_a_value_error_like_other_bad_input(rng):
     assert issubclass(nn.TrainingDivergedError, FloatingPointError)
 
 
+def test_overflowing_validation_outputs_stop_training_as_divergence(rng):
+    # Finite weights, but the validation rows are so large that the outputs
+    # overflow: the validation score would be computed from inf and NaN.
+    X, y = _blobs(rng, n=60)
+    with pytest.raises(nn.TrainingDivergedError, match="epoch 1: the validation loss"):
+        _train(X, y, rng, validation_data=(np.full_like(X, 1e308), y), epochs=3)
+
+
 def test_float32_training_keeps_float32_parameters_and_state(rng):
     X, y = _blobs(rng, n=60)
     net = _net(
