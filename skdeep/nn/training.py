@@ -227,7 +227,22 @@ def train(
 
     if early_stopping and best_weights is not None:
         network.set_weights(best_weights)
+    elif _blew_up(history.epochs["loss"], history.best_loss):
+        _raise_diverged(optimizer, history, history.epochs["loss"][-1], "loss grew to")
     return history
+
+
+def _blew_up(losses: list[float], best: float) -> bool:
+    """Whether the training loss ended far above both its best and its start.
+
+    A step too large for the problem makes the loss grow geometrically. It may
+    stay finite until the epochs run out or the stall rule stops training
+    (growth is no improvement), which would otherwise hand back the large,
+    finite, useless weights of the last epoch as a fitted model.
+    """
+    if len(losses) < 2:
+        return False
+    return losses[-1] > 10.0 * best and losses[-1] > losses[0]
 
 
 def _network_dtype(network) -> np.dtype:
@@ -328,10 +343,11 @@ def _run_epoch(
 
 def _raise_diverged(optimizer, history, value, what="loss") -> None:
     lr = optimizer.current_learning_rate()
-    # The validation loss is computed after the epoch's training loss is recorded.
+    # Checks after an epoch's training loss is recorded name that epoch.
     epoch = history.n_epochs + (what == "loss")
+    became = what if what.endswith(" to") else f"{what} became"
     raise TrainingDivergedError(
-        f"Training diverged in epoch {epoch}: the {what} became "
+        f"Training diverged in epoch {epoch}: the {became} "
         f"{value}. The learning rate ({lr:g}) is too high for this problem: lower "
         f"it (for example to {lr / 10:g}), or standardise the input features."
     )
