@@ -32,6 +32,7 @@ from sklearn.utils.validation import (
 from . import _linear_solvers as solvers
 from . import nn
 from ._base import as_generator
+from ._fit_state import all_or_nothing
 from ._linear_objectives import GLMObjective
 
 # Below this many multiply-adds per pass over the data (n·p·outputs) one BLAS
@@ -71,23 +72,6 @@ def _minibatch_solver(self) -> bool:
 
 def _total_weight(X, sample_weight) -> float:
     return float(X.shape[0] if sample_weight is None else sample_weight.sum())
-
-
-@contextlib.contextmanager
-def _all_or_nothing(estimator):
-    """Put the estimator's attributes back as they were if the body raises.
-
-    ``validate_data`` sets ``n_features_in_`` before any solver runs; a fit that
-    then fails (divergence, a refused option) must not leave a half-fitted
-    estimator that ``check_is_fitted`` would accept.
-    """
-    before = dict(vars(estimator))
-    try:
-        yield
-    except BaseException:
-        vars(estimator).clear()
-        vars(estimator).update(before)
-        raise
 
 
 class _LinearClassifier(ClassifierMixin, BaseEstimator):
@@ -153,7 +137,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        with _all_or_nothing(self):
+        with all_or_nothing(self):
             return self._fit(X, y, sample_weight)
 
     def _fit(self, X, y, sample_weight):
@@ -202,7 +186,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : object
         """
-        with _all_or_nothing(self):
+        with all_or_nothing(self):
             return self._partial_fit(X, y, classes, sample_weight)
 
     def _partial_fit(self, X, y, classes, sample_weight):

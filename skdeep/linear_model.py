@@ -28,8 +28,8 @@ from sklearn.utils.validation import (
 from . import _linear_solvers as solvers
 from . import nn
 from ._base import as_generator
+from ._fit_state import all_or_nothing
 from ._linear_classifier import (
-    _all_or_nothing,
     _blas_threads,
     _diverged,
     _LinearClassifier,
@@ -415,7 +415,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        with _all_or_nothing(self):
+        with all_or_nothing(self):
             return self._fit(X, y, sample_weight)
 
     def _fit(self, X, y, sample_weight):
@@ -459,7 +459,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         -------
         self : object
         """
-        with _all_or_nothing(self):
+        with all_or_nothing(self):
             return self._partial_fit(X, y, sample_weight)
 
     def _partial_fit(self, X, y, sample_weight):
