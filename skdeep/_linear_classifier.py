@@ -34,6 +34,7 @@ from . import nn
 from ._base import as_generator
 from ._fit_state import all_or_nothing
 from ._linear_objectives import GLMObjective
+from ._targets import check_label_types
 
 # Below this many multiply-adds per pass over the data (n·p·outputs) one BLAS
 # thread is faster than several: on small matrices the threads spend more time
@@ -143,6 +144,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight):
         self._check_penalty_solver()
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
+        check_label_types(y, self)
         check_classification_targets(y)
         classes, y_index = np.unique(y, return_inverse=True)
         sample_weight = self._sample_weight(X, y, y_index, sample_weight, classes)
@@ -200,6 +202,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         X, y = validate_data(
             self, X, y, dtype=[np.float64, np.float32], order="C", reset=not fitted
         )
+        check_label_types(y, self)
         check_classification_targets(y)
         if not fitted:
             all_classes = np.unique(np.asarray(classes))

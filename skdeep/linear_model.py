@@ -36,6 +36,7 @@ from ._linear_classifier import (
     _minibatch_solver,
     _total_weight,
 )
+from ._targets import check_numeric_targets
 
 __all__ = ["LeastSquaresRegressor", "LogisticRegression", "SoftmaxClassifier"]
 
@@ -529,6 +530,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
     # ---- helpers -------------------------------------------------------------
 
     def _validate(self, X, y, sample_weight, reset):
+        check_numeric_targets(y, self)
         X, y = validate_data(
             self, X, y, dtype=[np.float64, np.float32], order="C",
             y_numeric=True, multi_output=True, reset=reset,

@@ -1,0 +1,362 @@
+"""Hostile and odd inputs: every estimator either refuses them with a
+ValueError/TypeError that says what to fix, or fits and predicts finite values.
+
+Two kinds of tests:
+
+* deterministic categories (NaN/inf, empty, 1-D X, mismatched lengths, a
+  single class, mixed label types, ...), each with the message it must give;
+* hypothesis-generated data (dtypes float64/float32/float16/int/bool,
+  magnitudes 1e-150 to 1e150, constant columns, duplicated rows, C/Fortran/
+  strided layouts, pandas DataFrames of mixed dtypes, labels of several
+  types), which must fit and predict finite values of the right shape, or be
+  refused with one of the known, actionable messages.
+
+Everything runs with RuntimeWarning turned into an error: an overflow or a
+division by zero in our code (or in numpy called by our code) fails the test.
+"""
+
+import contextlib
+import importlib.util
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn.utils.validation
+from hypothesis import HealthCheck, settings
+from numpy.testing import assert_array_equal
+from sklearn.base import clone, is_classifier
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+
+import skdeep
+from skdeep import nn
+
+
+def _test_common():
+    """tests/test_common.py, whose configuration lists these tests reuse.
+
+    Loaded by path: the tests directory is not a package (importlib mode).
+    """
+    path = Path(__file__).with_name("test_common.py")
+    spec = importlib.util.spec_from_file_location("_hostile_test_common", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_COMMON = _test_common()
+LINEAR_CONFIGURATIONS = _COMMON.LINEAR_CONFIGURATIONS
+NEIGHBOR_CONFIGURATIONS = _COMMON.NEIGHBOR_CONFIGURATIONS
+NETWORK_CONFIGURATIONS = _COMMON.NETWORK_CONFIGURATIONS
+
+settings.register_profile(
+    "hostile",
+    derandomize=True,
+    deadline=None,
+    max_examples=8,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def _small(estimator):
+    """The configuration with a budget small enough to fit hundreds of times."""
+    params = estimator.get_params()
+    small = {}
+    if "hidden_layer_sizes" in params:
+        small.update(hidden_layer_sizes=(4,), max_iter=6)
+    elif "max_iter" in params:
+        small.update(max_iter=min(params["max_iter"], 30))
+    if "random_state" in params:
+        small.update(random_state=0)
+    return clone(estimator).set_params(**small)
+
+
+CONFIGURATIONS = [
+    _small(est)
+    for est in [
+        *NETWORK_CONFIGURATIONS,
+        skdeep.MLPClassifier(normalization="layer", solver="sgd", dropout=0.2),
+        skdeep.MLPRegressor(loss="huber", normalization="batch", early_stopping=True),
+        *LINEAR_CONFIGURATIONS,
+        *NEIGHBOR_CONFIGURATIONS,
+    ]
+]
+IDS = [
+    # No memory addresses (of callable parameters) in the ids: they must be stable.
+    re.sub(r"\s+|<function (\w+) at 0x\w+>", r"\1", repr(est))
+    for est in CONFIGURATIONS
+]
+CLASSIFIERS = [est for est in CONFIGURATIONS if is_classifier(est)]
+REGRESSORS = [est for est in CONFIGURATIONS if not is_classifier(est)]
+
+
+def test_every_estimator_is_covered():
+    assert {type(est).__name__ for est in CONFIGURATIONS} == set(skdeep.ESTIMATORS)
+
+
+def _check_all_finite_quietly(*args, **kwargs):
+    with np.errstate(all="ignore"):
+        return _SKLEARN_ASSERT_ALL_FINITE(*args, **kwargs)
+
+
+_SKLEARN_ASSERT_ALL_FINITE = sklearn.utils.validation._assert_all_finite
+
+
+@contextlib.contextmanager
+def _runtime_warnings_are_errors(monkeypatch):
+    """RuntimeWarning → error, except inside scikit-learn's finiteness check.
+
+    That one exception is narrow on purpose: scikit-learn tests for NaN/inf by
+    summing X first (fast path), and the sum of large finite float32 values
+    overflows inside scikit-learn with a RuntimeWarning before it falls back
+    to an element-wise check. That warning is theirs, not ours; everything our
+    code computes afterwards (and numpy called by it) still raises.
+    """
+    monkeypatch.setattr(
+        sklearn.utils.validation, "_assert_all_finite", _check_all_finite_quietly
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        # Small budgets do not converge; that is not what these tests are about.
+        warnings.simplefilter("ignore", sklearn.exceptions.ConvergenceWarning)
+        yield
+
+
+def _fitted_arrays(est) -> list[np.ndarray]:
+    """The learned numbers of a fitted estimator (weights, biases, stored data)."""
+    names = ("coefs_", "intercepts_", "coef_", "intercept_")
+    arrays = []
+    for name in names:
+        value = getattr(est, name, None)
+        if value is None:
+            continue
+        values = value if isinstance(value, list) else [value]
+        arrays.extend(np.asarray(v, dtype=np.float64) for v in values)
+    if hasattr(est, "_index"):  # KNN: the stored training points
+        arrays.append(np.asarray(est._index.X, dtype=np.float64))
+    return arrays
+
+
+def _check_unfitted(est):
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
+
+
+# ----------------------------------------------------------------------------
+# Deterministic categories: each must be refused with a message saying what to fix.
+
+_RNG = np.random.default_rng(7)
+_X = _RNG.normal(size=(24, 3))
+_Y_CLASS = np.array([0, 1, 2] * 8)
+_Y_REG = _RNG.normal(size=24)
+
+
+def _with(array, row, col, value):
+    out = array.copy()
+    out[row, col] = value
+    return out
+
+
+def _with_target(y, value):
+    """y as floats with one target replaced by ``value``."""
+    return _with(y.astype(np.float64)[:, None], 2, 0, value)[:, 0]
+
+
+def _refused_cases(classifier: bool):
+    """(name, X, y, exception types, message pattern) refused by every estimator."""
+    y = _Y_CLASS if classifier else _Y_REG
+    cases = [
+        ("nan_X", _with(_X, 3, 1, np.nan), y, ValueError, "Input X contains NaN"),
+        ("inf_X", _with(_X, 3, 1, np.inf), y, ValueError, "X contains infinity"),
+        ("-inf_X", _with(_X, 0, 0, -np.inf), y, ValueError, "X contains infinity"),
+        ("empty", _X[:0], y[:0], ValueError, r"0 sample\(s\).*minimum of 1"),
+        ("no_features", _X[:, :0], y, ValueError, r"0 feature\(s\).*minimum of 1"),
+        ("1-D_X", _X[:, 0], y, ValueError, "Reshape your data"),
+        ("3-D_X", _X[:, :, None], y, ValueError, "Found array with dim 3"),
+        ("short_y", _X, y[:-1], ValueError, "inconsistent numbers of samples"),
+        ("long_y", _X[:-1], y, ValueError, "inconsistent numbers of samples"),
+        ("complex_X", _X + 1j, y, ValueError, "Complex data not supported"),
+        (
+            "string_column",
+            pd.DataFrame({"a": _X[:, 0], "b": ["u", "v", "w"] * 8}),
+            y,
+            ValueError,
+            "could not convert string to float",
+        ),
+        (
+            "nan_y",
+            _X,
+            _with_target(y, np.nan),
+            ValueError,
+            "y contains NaN",
+        ),
+    ]
+    if classifier:
+        cases += [
+            (
+                "continuous_y",
+                _X,
+                _Y_REG,
+                ValueError,
+                "Unknown label type: continuous",
+            ),
+            (
+                "mixed_label_types",
+                _X,
+                np.array(["a", 1, "c"] * 8, dtype=object),
+                TypeError,
+                "labels mix types.*Convert them to one type",
+            ),
+        ]
+    else:
+        cases += [
+            (
+                "inf_y",
+                _X,
+                _with_target(y, np.inf),
+                ValueError,
+                "y contains inf",
+            ),
+            (
+                "string_y",
+                _X,
+                np.array(["1.5", "b", "c"] * 8),
+                ValueError,
+                "numeric targets.*strings",
+            ),
+        ]
+    return cases
+
+
+def _refused_params():
+    return [
+        pytest.param(est, *case[1:], id=f"{case[0]}-{name}")
+        for est, name in zip(CONFIGURATIONS, IDS, strict=True)
+        for case in _refused_cases(is_classifier(est))
+    ]
+
+
+@pytest.mark.parametrize(("est", "X", "y", "error", "match"), _refused_params())
+def test_bad_input_is_refused_with_advice_and_leaves_no_model(
+    est, X, y, error, match, monkeypatch
+):
+    est = clone(est)
+    with _runtime_warnings_are_errors(monkeypatch):
+        with pytest.raises(error, match=match):
+            est.fit(X, y)
+    _check_unfitted(est)
+
+
+# ----------------------------------------------------------------------------
+# A failed fit never leaves a half-fitted estimator. The promise (see
+# skdeep._fit_state): afterwards the estimator is exactly its previous model, or
+# unfitted when training had already changed that model in place (an MLP's
+# warm start or partial_fit). scikit-learn itself may leave n_features_in_ and
+# feature_names_in_ of the failed call next to the old coefficients.
+
+
+def _frame(X, prefix):
+    return pd.DataFrame(X, columns=[f"{prefix}{j}" for j in range(X.shape[1])])
+
+
+def _state(est) -> dict:
+    """What fit stored: every attribute that is not a constructor parameter."""
+    params = est.get_params(deep=False)
+    return {name: value for name, value in vars(est).items() if name not in params}
+
+
+def _snapshot(est, X):
+    predictions = [est.predict(X)]
+    if hasattr(est, "predict_proba"):
+        predictions.append(est.predict_proba(X))
+    return _state(est), [a.copy() for a in _fitted_arrays(est)], predictions
+
+
+def _assert_unchanged(est, X, before):
+    attributes, arrays, predictions = before
+    assert _state(est).keys() == attributes.keys()
+    for name, value in attributes.items():
+        assert vars(est)[name] is value, name
+    for a, b in zip(_fitted_arrays(est), arrays, strict=True):
+        assert_array_equal(a, b)
+    for a, b in zip(_snapshot(est, X)[2], predictions, strict=True):
+        assert_array_equal(a, b)
+
+
+def _failing_refits(est):
+    """(name, X, y) that make a refit of a model fitted on _frame(_X, 'f') fail."""
+    y = _Y_CLASS if is_classifier(est) else _Y_REG
+    nan_frame = _frame(_with(_X[:, :2], 0, 0, np.nan), "g")  # new names, NaN
+    refits = [
+        ("nan_frame", nan_frame, y),
+        ("short_y", _frame(_X, "g"), y[:-1]),
+        ("empty", _frame(_X[:0], "g"), y[:0]),
+    ]
+    if is_classifier(est):
+        mixed = np.array(["a", 1, "c"] * 8, dtype=object)
+        refits.append(("mixed_labels", _frame(_X, "g"), mixed))
+        if not isinstance(est, skdeep.KNN):
+            refits.append(("single_class", _frame(_X[:, :2], "g"), _Y_CLASS * 0))
+    else:
+        refits.append(("string_y", _frame(_X[:, :2], "g"), _Y_CLASS.astype(str)))
+    return refits
+
+
+@pytest.mark.parametrize("est", CONFIGURATIONS, ids=IDS)
+def test_a_refit_that_fails_on_bad_input_keeps_the_previous_model(est, monkeypatch):
+    est = clone(est)
+    X = _frame(_X, "f")
+    with _runtime_warnings_are_errors(monkeypatch):
+        est.fit(X, _Y_CLASS if is_classifier(est) else _Y_REG)
+        before = _snapshot(est, X)
+        for name, X_bad, y_bad in _failing_refits(est):
+            with pytest.raises((ValueError, TypeError)):
+                est.fit(X_bad, y_bad)
+            _assert_unchanged(est, X, before)
+            if hasattr(est, "partial_fit"):
+                with pytest.raises((ValueError, TypeError)):
+                    est.partial_fit(X_bad, y_bad)
+                _assert_unchanged(est, X, before)
+            assert list(est.feature_names_in_) == ["f0", "f1", "f2"], name
+
+
+_DIVERGING = [
+    skdeep.MLPRegressor(
+        hidden_layer_sizes=(4,), solver="sgd", learning_rate_init=1e3, max_iter=20
+    ),
+    skdeep.MLPClassifier(
+        hidden_layer_sizes=(4,), solver="sgd", learning_rate_init=1e3, max_iter=20
+    ),
+    skdeep.LeastSquaresRegressor(solver="sgd", learning_rate_init=1e3),
+]
+
+
+@pytest.mark.parametrize("est", _DIVERGING, ids=lambda est: type(est).__name__)
+def test_a_refit_that_diverges_keeps_the_previous_model(est, monkeypatch):
+    est = clone(est).set_params(random_state=0, learning_rate_init=1e-3)
+    y = _Y_CLASS if is_classifier(est) else _Y_REG
+    with _runtime_warnings_are_errors(monkeypatch):
+        est.fit(_X, y)
+        before = _snapshot(est, _X)
+        est.set_params(learning_rate_init=1e3)
+        with pytest.raises(nn.TrainingDivergedError, match=r"(?i)lower"):
+            est.fit(_X * 1e50, y * 1e50 if not is_classifier(est) else y)
+        _assert_unchanged(est, _X, before)
+
+
+@pytest.mark.parametrize("est", _DIVERGING[:2], ids=lambda est: type(est).__name__)
+def test_a_warm_start_that_diverges_leaves_the_network_unfitted(est, monkeypatch):
+    # Training changed the previous network in place before it diverged: there
+    # is no previous model left to keep.
+    est = clone(est).set_params(random_state=0, learning_rate_init=1e-3)
+    y = _Y_CLASS if is_classifier(est) else _Y_REG
+    with _runtime_warnings_are_errors(monkeypatch):
+        est.fit(_X, y)
+        est.set_params(learning_rate_init=1e3, warm_start=True)
+        with pytest.raises(nn.TrainingDivergedError, match="learning_rate_init"):
+            est.fit(_X * 1e50, y * 1e50 if not is_classifier(est) else y)
+    _check_unfitted(est)
+    assert not hasattr(est, "network_") and not hasattr(est, "coefs_")
