@@ -461,20 +461,34 @@ def mean_curvature(X, sample_weight, fit_intercept, n_steps: int = 30) -> float:
         else sample_weight / sample_weight.sum()
     )
     w = w.astype(X.dtype, copy=False)
+    # The iteration runs on A/s, s a power of two near max|A|: dividing by it is
+    # exact, so nothing changes for ordinary data, but for features near 1e150
+    # the squared norms of the iterates no longer overflow. λmax(A) = s²·λmax(A/s).
+    largest = max(float(X.max()), -float(X.min())) if X.size else 0.0
+    if fit_intercept:
+        largest = max(largest, 1.0)  # the column of ones is part of A
+    s = math.ldexp(1.0, math.frexp(largest)[1] - 1) if largest > 0 else 1.0
     v = np.ones(p + int(fit_intercept), dtype=X.dtype)
     estimate = 0.0
     for _ in range(n_steps):
         v /= np.linalg.norm(v) or 1.0
-        z = X @ v[:p]
+        z = X @ (v[:p] / s)
         if fit_intercept:
-            z += v[p]
+            z += v[p] / s
         z *= w
         new = np.empty_like(v)
-        new[:p] = X.T @ z
+        new[:p] = (X.T @ z) / s
         if fit_intercept:
-            new[p] = z.sum()
+            new[p] = z.sum() / s
         estimate = float(np.vdot(v, new))
         v = new
         if not np.any(v):
             break
-    return max(estimate, 0.0)
+    curvature = max(estimate, 0.0) * s * s
+    if math.isinf(curvature):
+        raise ValueError(
+            f"The features are too large (max |x| = {largest:.3g}) for a gradient "
+            "step: the curvature of the loss overflows. Standardise the features "
+            "(sklearn.preprocessing.StandardScaler)."
+        )
+    return curvature
