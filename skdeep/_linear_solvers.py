@@ -233,14 +233,19 @@ def _l1_norm(theta, n_features):
     return float(np.abs(theta[:n_features]).sum())
 
 
+def _norm(v) -> float:
+    """‖v‖₂ by BLAS nrm2, which scales: no overflow for entries near 1e150."""
+    return float(scipy.linalg.norm(np.ravel(v)))
+
+
 def _initial_lipschitz(objective, x, g) -> float:
     """A secant estimate ‖∇f(x + h) − ∇f(x)‖/‖h‖ along −∇f: backtracking corrects it."""
-    norm = float(np.linalg.norm(g))
+    norm = _norm(g)
     if norm == 0.0:
         return 1.0
     h = -g * (1e-3 / norm)
     _, g2 = objective.value_and_gradient(x + h)
-    estimate = float(np.linalg.norm(g2 - g)) / 1e-3
+    estimate = _norm(g2 - g) / 1e-3
     return estimate if estimate > 0 and math.isfinite(estimate) else 1.0
 
 
@@ -262,7 +267,7 @@ def gradient_descent(
     theta = np.array(theta0)
     f, g = value_and_gradient(theta)
     grad_max = float(np.max(np.abs(g)))
-    step_size = 1.0 / max(float(np.linalg.norm(g)), 1.0)
+    step_size = 1.0 / max(_norm(g), 1.0)
     n_iter, best, since_best = 0, grad_max, 0
     while grad_max > tol and n_iter < max_iter:
         n_iter += 1

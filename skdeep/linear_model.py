@@ -10,6 +10,7 @@ the :mod:`skdeep.nn` core and support ``partial_fit``.
 from __future__ import annotations
 
 import copy
+import math
 import warnings
 from numbers import Integral, Real
 from typing import ClassVar
@@ -39,6 +40,12 @@ from ._linear_classifier import (
 from ._targets import check_numeric_targets
 
 __all__ = ["LeastSquaresRegressor", "LogisticRegression", "SoftmaxClassifier"]
+
+
+def _power_of_two_scale(array) -> float:
+    """The power of two at or below max|array| (1 for an all-zero array)."""
+    largest = max(float(array.max()), -float(array.min())) if array.size else 0.0
+    return math.ldexp(1.0, math.frexp(largest)[1] - 1) if largest > 0 else 1.0
 
 
 class LogisticRegression(_LinearClassifier):
@@ -608,6 +615,14 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
     def _gradient_descent(self, A, B, total, n_features):
         """Minimise (‖AW − B‖² + α‖W‖²)/(2S) by gradient descent."""
         alpha, scale = self.alpha, 1.0 / total
+        # Features or targets near 1e±150 have squares outside the float64
+        # range. Then solve for W' = W·a/b on A/a and B/b (a, b powers of two
+        # near their largest entries: exact) with α/a², and apply tol to that
+        # problem: an absolute gradient tolerance means nothing at such scales.
+        a, b = _power_of_two_scale(A), _power_of_two_scale(B)
+        rescale = not all(2.0**-64 <= c <= 2.0**64 for c in (a, b))
+        if rescale:
+            A, B, alpha = A / A.dtype.type(a), B / B.dtype.type(b), alpha / (a * a)
 
         def value(W):
             R = A @ W - B
@@ -623,6 +638,8 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
             ), grad
 
         W0, _ = self._start(n_features, B, A.dtype)
+        if rescale:
+            W0 = W0 * A.dtype.type(a / b)
         result = solvers.gradient_descent(
             value_and_gradient, value, W0, max_iter=self.max_iter, tol=self.tol,
             verbose=self.verbose,
@@ -636,6 +653,8 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=6,
             )
+        if rescale:
+            return result.theta * A.dtype.type(b / a), result.n_iter
         return result.theta, result.n_iter
 
     def _new_optimizer(self, X, sample_weight):

@@ -236,3 +236,23 @@ def test_polynomial_example_runs_and_shows_overfitting():
     }
     assert min(test_mse, key=test_mse.get) in (3, 5)  # neither end of the range
     assert test_mse[15] > 10 * test_mse[3] and test_mse[1] > 2 * test_mse[3]
+
+
+@pytest.mark.parametrize(
+    ("x_exponent", "y_exponent"), [(500, 500), (-500, -500), (500, 0)]
+)
+def test_gradient_descent_solves_problems_at_1e150_and_1e_minus_150(
+    rng, x_exponent, y_exponent
+):
+    # Scaling X by cx and y by cy scales the least-squares coefficients by
+    # cy/cx, the intercept by cy; the squares of such data leave float64.
+    X = rng.normal(size=(50, 3))
+    y = X @ np.array([1.0, 2.0, 3.0]) + 0.5 + 0.1 * rng.normal(size=50)
+    expected = np.linalg.lstsq(np.c_[X, np.ones(50)], y, rcond=None)[0]
+    cx, cy = 2.0**x_exponent, 2.0**y_exponent
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        reg = LeastSquaresRegressor(solver="gd", alpha=0.0, tol=1e-10, max_iter=500)
+        reg.fit(X * cx, y * cy)
+    assert_allclose(reg.coef_ * (cx / cy), expected[:3], rtol=1e-8)
+    assert_allclose(reg.intercept_ / cy, expected[3], rtol=1e-8)
