@@ -580,6 +580,12 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
             else:
                 x_mean = (sample_weight @ X) / dtype.type(total)
                 y_mean = (sample_weight @ Y) / dtype.type(total)
+            # The computed mean of a constant column can miss its value by a
+            # rounding; centering would leave that rounding as a column of
+            # noise, which the solvers fit like signal (coef 1.7 on a column of
+            # 0.1s, from 1e-17 noise). Centre such columns on the value itself.
+            constant = X.max(axis=0) == X.min(axis=0)
+            x_mean[constant] = X[0, constant]
         else:
             x_mean, y_mean = np.zeros(p, dtype), np.zeros(Y.shape[1], dtype)
         sqrt_w = None if sample_weight is None else np.sqrt(sample_weight)

@@ -256,3 +256,26 @@ def test_gradient_descent_solves_problems_at_1e150_and_1e_minus_150(
         reg.fit(X * cx, y * cy)
     assert_allclose(reg.coef_ * (cx / cy), expected[:3], rtol=1e-8)
     assert_allclose(reg.intercept_ / cy, expected[3], rtol=1e-8)
+
+
+@pytest.mark.parametrize("solver", ["auto", "lstsq", "cholesky", "gd"])
+@pytest.mark.parametrize("value", [0.1, 3.0e-302, 7.7])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_a_constant_column_gets_coefficient_zero_and_changes_nothing(
+    rng, solver, value, weighted
+):
+    # With an intercept, a constant column is in the span of the intercept: the
+    # minimum-norm (or ridge) solution gives it 0 and leaves the rest alone.
+    X = rng.normal(size=(9, 2))
+    y = X @ np.array([1.0, -1.0]) + rng.normal(size=9)
+    w = rng.uniform(0.5, 2.0, size=9) if weighted else None
+    with_constant = np.insert(X, 1, value, axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # cholesky → lstsq fallback
+        warnings.simplefilter("error", RuntimeWarning)
+        params = dict(solver=solver, alpha=0.0, tol=1e-12, max_iter=1000)
+        reg = LeastSquaresRegressor(**params).fit(with_constant, y, sample_weight=w)
+        ref = LeastSquaresRegressor(**params).fit(X, y, sample_weight=w)
+    assert reg.coef_[1] == 0.0
+    assert_allclose(reg.coef_[[0, 2]], ref.coef_, rtol=1e-9)
+    assert_allclose(reg.intercept_, ref.intercept_, rtol=1e-9)
