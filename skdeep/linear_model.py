@@ -628,7 +628,11 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         a, b = _power_of_two_scale(A), _power_of_two_scale(B)
         rescale = not all(2.0**-64 <= c <= 2.0**64 for c in (a, b))
         if rescale:
-            A, B, alpha = A / A.dtype.type(a), B / B.dtype.type(b), alpha / (a * a)
+            A, B, alpha = A / A.dtype.type(a), B / B.dtype.type(b), alpha / a / a
+            if math.isinf(alpha):
+                # Features near 1e-180 with α > 0: the penalty dominates, and
+                # W ≈ AᵀB/α is below what these units can hold; so is AW.
+                return np.zeros((n_features, B.shape[1]), A.dtype), 0
 
         def value(W):
             R = A @ W - B

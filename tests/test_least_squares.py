@@ -279,3 +279,20 @@ def test_a_constant_column_gets_coefficient_zero_and_changes_nothing(
     assert reg.coef_[1] == 0.0
     assert_allclose(reg.coef_[[0, 2]], ref.coef_, rtol=1e-9)
     assert_allclose(reg.intercept_, ref.intercept_, rtol=1e-9)
+
+
+def test_gradient_descent_with_a_ridge_penalty_on_features_near_1e_minus_180(rng):
+    # α/a² for features a ≈ 1e-180 leaves float64: the penalty dominates and
+    # the ridge solution (AᵀA + αI)⁻¹AᵀB ≈ AᵀB/α is ~1e-180, below what the
+    # rescaled solver can represent (it returns 0). What the model predicts
+    # cannot tell the two apart: both give the mean of y to the last bit.
+    X = rng.normal(size=(30, 2)) * 2.0**-600
+    y = rng.normal(size=30)
+    A, b = X - X.mean(axis=0), y - y.mean()
+    expected = np.linalg.solve(A.T @ A + np.eye(2), A.T @ b)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        reg = LeastSquaresRegressor(solver="gd", alpha=1.0).fit(X, y)
+        predicted = reg.predict(X)
+    assert np.isfinite(reg.coef_).all()
+    assert_allclose(predicted, A @ expected + y.mean(), rtol=1e-15)
