@@ -273,11 +273,17 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             )
         if self.class_weight is None:
             return sample_weight
-        present = np.unique(y_index)
+        # Balance the classes that carry weight: a class whose rows all have
+        # weight 0 would divide by zero (and gets refused as absent anyway).
+        rows = slice(None) if sample_weight is None else sample_weight > 0
+        present = np.unique(y_index[rows])
         per_class = np.ones(len(classes))
         if self.class_weight == "balanced":
             per_class[present] = compute_class_weight(
-                "balanced", classes=classes[present], y=y, sample_weight=sample_weight
+                "balanced",
+                classes=classes[present],
+                y=y[rows],
+                sample_weight=None if sample_weight is None else sample_weight[rows],
             )
         else:
             per_class = compute_class_weight(

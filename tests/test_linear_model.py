@@ -405,3 +405,13 @@ def test_divergence_is_reported_and_leaves_the_estimator_unfitted(monkeypatch):
         clf.fit(X, y)
     with pytest.raises(NotFittedError):
         check_is_fitted(clf)
+
+
+@pytest.mark.parametrize("Classifier", [LogisticRegression, SoftmaxClassifier])
+def test_balanced_weights_with_a_class_of_zero_weight_are_refused_cleanly(Classifier):
+    X, y = make_blobs(n_samples=30, centers=3, random_state=0)
+    weights = (y == 0).astype(float)  # classes 1 and 2 weigh nothing
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no division by zero
+        with pytest.raises(ValueError, match="at least 2 classes with a positive"):
+            Classifier(class_weight="balanced").fit(X, y, sample_weight=weights)
