@@ -294,9 +294,10 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_two_classes(self, classes, y_index, sample_weight):
         if len(classes) < 2:
+            label = classes.tolist()[0]  # a Python value: 'a', not np.str_('a')
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in the "
-                f"data, but the data contains only one class: {classes[0]!r}."
+                f"data, but the data contains only one class: {label!r}."
             )
         if sample_weight is not None:
             weighted = np.bincount(y_index, weights=sample_weight, minlength=2)

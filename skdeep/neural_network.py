@@ -374,7 +374,8 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
                     f"{self.classes_}. 'y' has {seen}."
                 )
         if len(self.classes_) < 2:
-            label = self.classes_[0] if len(self.classes_) else None
+            # A Python value in the message: 'a', not np.str_('a').
+            label = self.classes_.tolist()[0] if len(self.classes_) else None
             del self.classes_
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in the "

@@ -255,6 +255,27 @@ def test_bad_input_is_refused_with_advice_and_leaves_no_model(
     _check_unfitted(est)
 
 
+CLASSIFIER_IDS = [name for est, name in zip(CONFIGURATIONS, IDS, strict=True)
+                  if is_classifier(est)]  # fmt: skip
+
+
+@pytest.mark.parametrize("est", CLASSIFIERS, ids=CLASSIFIER_IDS)
+def test_a_single_class_is_refused_or_predicted_with_certainty(est, monkeypatch):
+    est = clone(est)
+    y = np.full(len(_X), "only")
+    with _runtime_warnings_are_errors(monkeypatch):
+        if not isinstance(est, skdeep.KNN):
+            # A model of one class has nothing to learn (scikit-learn's rule).
+            with pytest.raises(ValueError, match="only one class: 'only'"):
+                est.fit(_X, y)
+            _check_unfitted(est)
+            return
+        # Neighbours, as in scikit-learn, simply all vote for it.
+        est.fit(_X, y)
+        assert_array_equal(est.predict(_X), y)
+        assert_array_equal(est.predict_proba(_X), np.ones((len(_X), 1)))
+
+
 # ----------------------------------------------------------------------------
 # A failed fit never leaves a half-fitted estimator. The promise (see
 # skdeep._fit_state): afterwards the estimator is exactly its previous model, or
