@@ -61,9 +61,8 @@ def _blas_threads(work: float):
 
 def _diverged(estimator, exc, advice: str):
     return nn.TrainingDivergedError(
-        f"{type(estimator).__name__}(solver={estimator.solver!r}) diverged: the "
-        f"loss or the coefficients became infinite or NaN ({exc}). {advice} The "
-        "estimator was left as it was before this call."
+        f"{type(estimator).__name__}(solver={estimator.solver!r}) diverged: "
+        f"{exc} {advice} The estimator was left as it was before this call."
     )
 
 

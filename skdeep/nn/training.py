@@ -228,7 +228,8 @@ def train(
     if early_stopping and best_weights is not None:
         network.set_weights(best_weights)
     elif _blew_up(history.epochs["loss"], history.best_loss):
-        _raise_diverged(optimizer, history, history.epochs["loss"][-1], "loss grew to")
+        grew = f"loss grew from {history.best_loss:.3g} to"
+        _raise_diverged(optimizer, history, history.epochs["loss"][-1], grew)
     return history
 
 
