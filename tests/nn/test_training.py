@@ -220,7 +220,7 @@ def test_a_loss_that_grows_but_stays_finite_is_divergence_not_convergence(rng, t
     net = nn.Sequential([nn.Dense(1)])
     net.build(1, np.random.default_rng(0), np.float64)
     sgd = nn.optimizers.get("sgd", learning_rate=3.0 / curvature)
-    with pytest.raises(nn.TrainingDivergedError, match="the loss grew from .* to"):
+    with pytest.raises(nn.TrainingDivergedError, match=r"the loss grew from .* to"):
         _train(X, y, rng, net=net, optimizer=sgd, loss=nn.losses.get("squared_error"),
                epochs=20, batch_size=50, tol=tol)  # fmt: skip
 
