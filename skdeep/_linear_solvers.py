@@ -189,10 +189,13 @@ def fista(
     t = 1.0
     grad_max = math.inf
     n_iter = 0
+    # For float32 features near 1e17, L passes the float32 maximum; g/L would
+    # cast L to float32 (inf). Its reciprocal, a Python float, stays exact.
+    largest_L = float(np.finfo(objective.dtype).max)
     while n_iter < max_iter:
         n_iter += 1
         while True:
-            x_new = y - g_y / L
+            x_new = y - (g_y / L if L <= largest_L else g_y * (1.0 / L))
             if l1:
                 x_new = soft_threshold(x_new, l1 / L, n_features)
             d = x_new - y
