@@ -26,6 +26,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from . import nn
+from ._fit_state import restore
 from ._progress import EpochReporter
 from .nn.training import TrainingDivergedError
 
@@ -162,25 +163,39 @@ class BaseNetwork(BaseEstimator):
                 "dropout needs a stochastic solver (solver='adam', 'sgd', "
                 "'rmsprop' or 'adagrad'); L-BFGS minimises a deterministic objective."
             )
-        X, Y = self._validate_input(
-            X, y, reset=first_pass, incremental=incremental, classes=classes
-        )
-        sample_weight = self._training_weights(sample_weight, X, y, incremental)
-        if scipy.sparse.issparse(X):
-            X = X.tocsr()
-        rng = as_generator(self.random_state)
+        # A failed call leaves the previous model whole (see skdeep._fit_state)
+        # or, once training has changed the previous network in place (warm
+        # start, partial_fit), no model at all; never a mix of old and new.
+        before, training = dict(vars(self)), False
         try:
+            X, Y = self._validate_input(
+                X, y, reset=first_pass, incremental=incremental, classes=classes
+            )
+            sample_weight = self._training_weights(sample_weight, X, y, incremental)
+            if scipy.sparse.issparse(X):
+                X = X.tocsr()
+            rng = as_generator(self.random_state)
+            training = True
             if self.solver == "lbfgs":
                 self._fit_lbfgs(X, Y, sample_weight, rng, first_pass, hidden)
             else:
                 self._fit_stochastic(
                     X, Y, sample_weight, rng, first_pass, incremental, hidden, dropout
                 )
-        except TrainingDivergedError as error:
-            self._forget_fit()
+        except BaseException as error:
+            if first_pass or not training:
+                restore(self, before)
+            else:
+                self._forget_fit()
+            if not isinstance(error, TrainingDivergedError):
+                raise
+            advice = (
+                ""
+                if self.solver == "lbfgs"
+                else f" Set learning_rate_init lower than {self.learning_rate_init:g}."
+            )
             raise TrainingDivergedError(
-                f"{type(self).__name__} diverged: {error} Set learning_rate_init "
-                f"lower than {self.learning_rate_init:g}."
+                f"{type(self).__name__} diverged: {error}{advice}"
             ) from error
         return self
 

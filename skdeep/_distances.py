@@ -272,6 +272,47 @@ def _exact_rank(Q, X, rows, cols, metric, p):
     return out
 
 
+# Below this a sum of p-th powers may have lost terms to underflow (a term
+# under 2^-1022 keeps less than full precision); above it the terms lost are
+# at most n_features·2^-1022, a relative 2^-62·n_features of the sum.
+_SMALLEST_EXACT_RANK = 2.0**-960
+
+
+def _rank_out_of_range(Q, X, rows, cols, metric, exact) -> bool:
+    """Whether a sum of powers overflowed, or underflowed for distinct points."""
+    if metric not in ("euclidean", "minkowski"):
+        return False  # sums and maxima of |differences| keep their range
+    if not np.isfinite(exact).all():
+        return True
+    small = exact < _SMALLEST_EXACT_RANK
+    if not small.any():
+        return False
+    largest = _exact_rank(Q, X, rows[small], cols[small], "chebyshev", None)
+    return bool((largest > 0).any())
+
+
+def _scaled_distance(Q, X, rows, cols, metric, p):
+    """float64 distances of the pairs, each difference scaled by its largest term.
+
+    ``m·(Σ (|d_j|/m)^p)^(1/p)`` with ``m = max_j |d_j|`` sums terms in [0, 1],
+    which neither overflow nor underflow wholesale: the form for coordinates
+    near 1e150 or 1e-150 (whose p-th powers leave the float64 range).
+    """
+    power = 2.0 if metric == "euclidean" else p
+    out = np.empty(rows.shape[0], dtype=np.float64)
+    step = max(1, _REFINE_BYTES // (8 * X.shape[1]))
+    for s in range(0, rows.shape[0], step):
+        diff = Q[rows[s : s + step]].astype(np.float64)
+        diff -= X[cols[s : s + step]]
+        np.abs(diff, out=diff)
+        largest = diff.max(axis=1)
+        diff /= np.where(largest > 0, largest, 1.0)[:, None]
+        with np.errstate(under="ignore"):  # terms far below the largest: ≈ 0
+            sums = np.power(diff, power, out=diff).sum(axis=1)
+        out[s : s + step] = largest * np.power(sums, 1.0 / power)
+    return out
+
+
 def rank_to_distance(values: np.ndarray, metric: str, p: float | None):
     if metric == "euclidean":
         return np.sqrt(values)
@@ -331,7 +372,10 @@ def _chunk_kneighbors(Q, start, index, k, exclude_self, block, on_grid=False):
         threshold = np.full(m, np.inf)
     else:
         # The bounds above are rigorous (and padded); 2 is all the proof needs.
-        threshold = kth + 2 * (rel * np.abs(kth) / (1 - rel) + abs_tol)
+        # An overflowed kth (inf, and 0·inf = nan when rel = 0) marks its row
+        # bad just below.
+        with np.errstate(invalid="ignore", over="ignore"):
+            threshold = kth + 2 * (rel * np.abs(kth) / (1 - rel) + abs_tol)
     # Overflow (inf/nan) leaves no usable bound: those rows check every point.
     bad = ~np.isfinite(gm).all(axis=1) | ~np.isfinite(threshold)
     thr = np.full(m, np.inf, dtype=dtype)
@@ -361,12 +405,20 @@ def _chunk_kneighbors(Q, start, index, k, exclude_self, block, on_grid=False):
     if on_grid and many and not exact_grid:
         return None
 
-    exact = _exact_rank(Q, X, rows, cols, metric, p)
+    # Powers of coordinates near 1e150 (1e-150) overflow (underflow): that is
+    # detected right below, and the candidates are then compared by distances
+    # computed in a scaled form instead.
+    with np.errstate(over="ignore"):
+        exact = _exact_rank(Q, X, rows, cols, metric, p)
+    scaled = _rank_out_of_range(Q, X, rows, cols, metric, exact)
+    if scaled:
+        exact = _scaled_distance(Q, X, rows, cols, metric, p)
     # Rows ascending, then exact value, then training index: the tie rule.
     order = np.lexsort((cols, exact, rows))
     first = np.searchsorted(rows[order], local)
     take = order[first[:, None] + np.arange(k)]
-    return exact[take], cols[take]
+    values = exact[take]
+    return values if scaled else rank_to_distance(values, metric, p), cols[take]
 
 
 def kneighbors(Q, index, k, *, exclude_self=False, n_jobs=None, working_memory=None):
@@ -420,7 +472,6 @@ def kneighbors(Q, index, k, *, exclude_self=False, n_jobs=None, working_memory=N
             results = Parallel(n_jobs=n_workers, prefer="threads")(
                 delayed(run)(s) for s in starts
             )
-    values = np.concatenate([r[0] for r in results])
+    distances = np.concatenate([r[0] for r in results])
     indices = np.concatenate([r[1] for r in results])
-    distances = rank_to_distance(values, index.metric, index.p)
     return distances.astype(dtype, copy=False), indices

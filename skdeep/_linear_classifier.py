@@ -32,7 +32,9 @@ from sklearn.utils.validation import (
 from . import _linear_solvers as solvers
 from . import nn
 from ._base import as_generator
+from ._fit_state import all_or_nothing
 from ._linear_objectives import GLMObjective
+from ._targets import check_label_types
 
 # Below this many multiply-adds per pass over the data (n·p·outputs) one BLAS
 # thread is faster than several: on small matrices the threads spend more time
@@ -59,9 +61,8 @@ def _blas_threads(work: float):
 
 def _diverged(estimator, exc, advice: str):
     return nn.TrainingDivergedError(
-        f"{type(estimator).__name__}(solver={estimator.solver!r}) diverged: the "
-        f"loss or the coefficients became infinite or NaN ({exc}). {advice} The "
-        "estimator was left as it was before this call."
+        f"{type(estimator).__name__}(solver={estimator.solver!r}) diverged: "
+        f"{exc} {advice} The estimator was left as it was before this call."
     )
 
 
@@ -71,23 +72,6 @@ def _minibatch_solver(self) -> bool:
 
 def _total_weight(X, sample_weight) -> float:
     return float(X.shape[0] if sample_weight is None else sample_weight.sum())
-
-
-@contextlib.contextmanager
-def _all_or_nothing(estimator):
-    """Put the estimator's attributes back as they were if the body raises.
-
-    ``validate_data`` sets ``n_features_in_`` before any solver runs; a fit that
-    then fails (divergence, a refused option) must not leave a half-fitted
-    estimator that ``check_is_fitted`` would accept.
-    """
-    before = dict(vars(estimator))
-    try:
-        yield
-    except BaseException:
-        vars(estimator).clear()
-        vars(estimator).update(before)
-        raise
 
 
 class _LinearClassifier(ClassifierMixin, BaseEstimator):
@@ -153,12 +137,13 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        with _all_or_nothing(self):
+        with all_or_nothing(self):
             return self._fit(X, y, sample_weight)
 
     def _fit(self, X, y, sample_weight):
         self._check_penalty_solver()
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
+        check_label_types(y, self)
         check_classification_targets(y)
         classes, y_index = np.unique(y, return_inverse=True)
         sample_weight = self._sample_weight(X, y, y_index, sample_weight, classes)
@@ -202,7 +187,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : object
         """
-        with _all_or_nothing(self):
+        with all_or_nothing(self):
             return self._partial_fit(X, y, classes, sample_weight)
 
     def _partial_fit(self, X, y, classes, sample_weight):
@@ -216,6 +201,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         X, y = validate_data(
             self, X, y, dtype=[np.float64, np.float32], order="C", reset=not fitted
         )
+        check_label_types(y, self)
         check_classification_targets(y)
         if not fitted:
             all_classes = np.unique(np.asarray(classes))
@@ -286,11 +272,17 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             )
         if self.class_weight is None:
             return sample_weight
-        present = np.unique(y_index)
+        # Balance the classes that carry weight: a class whose rows all have
+        # weight 0 would divide by zero (and gets refused as absent anyway).
+        rows = slice(None) if sample_weight is None else sample_weight > 0
+        present = np.unique(y_index[rows])
         per_class = np.ones(len(classes))
         if self.class_weight == "balanced":
             per_class[present] = compute_class_weight(
-                "balanced", classes=classes[present], y=y, sample_weight=sample_weight
+                "balanced",
+                classes=classes[present],
+                y=y[rows],
+                sample_weight=None if sample_weight is None else sample_weight[rows],
             )
         else:
             per_class = compute_class_weight(
@@ -301,9 +293,10 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_two_classes(self, classes, y_index, sample_weight):
         if len(classes) < 2:
+            label = classes.tolist()[0]  # a Python value: 'a', not np.str_('a')
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in the "
-                f"data, but the data contains only one class: {classes[0]!r}."
+                f"data, but the data contains only one class: {label!r}."
             )
         if sample_weight is not None:
             weighted = np.bincount(y_index, weights=sample_weight, minlength=2)

@@ -189,10 +189,13 @@ def fista(
     t = 1.0
     grad_max = math.inf
     n_iter = 0
+    # For float32 features near 1e17, L passes the float32 maximum; g/L would
+    # cast L to float32 (inf). Its reciprocal, a Python float, stays exact.
+    largest_L = float(np.finfo(objective.dtype).max)
     while n_iter < max_iter:
         n_iter += 1
         while True:
-            x_new = y - g_y / L
+            x_new = y - (g_y / L if L <= largest_L else g_y * (1.0 / L))
             if l1:
                 x_new = soft_threshold(x_new, l1 / L, n_features)
             d = x_new - y
@@ -233,14 +236,19 @@ def _l1_norm(theta, n_features):
     return float(np.abs(theta[:n_features]).sum())
 
 
+def _norm(v) -> float:
+    """‖v‖₂ by BLAS nrm2, which scales: no overflow for entries near 1e150."""
+    return float(scipy.linalg.norm(np.ravel(v)))
+
+
 def _initial_lipschitz(objective, x, g) -> float:
     """A secant estimate ‖∇f(x + h) − ∇f(x)‖/‖h‖ along −∇f: backtracking corrects it."""
-    norm = float(np.linalg.norm(g))
+    norm = _norm(g)
     if norm == 0.0:
         return 1.0
     h = -g * (1e-3 / norm)
     _, g2 = objective.value_and_gradient(x + h)
-    estimate = float(np.linalg.norm(g2 - g)) / 1e-3
+    estimate = _norm(g2 - g) / 1e-3
     return estimate if estimate > 0 and math.isfinite(estimate) else 1.0
 
 
@@ -262,7 +270,7 @@ def gradient_descent(
     theta = np.array(theta0)
     f, g = value_and_gradient(theta)
     grad_max = float(np.max(np.abs(g)))
-    step_size = 1.0 / max(float(np.linalg.norm(g)), 1.0)
+    step_size = 1.0 / max(_norm(g), 1.0)
     n_iter, best, since_best = 0, grad_max, 0
     while grad_max > tol and n_iter < max_iter:
         n_iter += 1
@@ -461,20 +469,34 @@ def mean_curvature(X, sample_weight, fit_intercept, n_steps: int = 30) -> float:
         else sample_weight / sample_weight.sum()
     )
     w = w.astype(X.dtype, copy=False)
+    # The iteration runs on A/s, s a power of two near max|A|: dividing by it is
+    # exact, so nothing changes for ordinary data, but for features near 1e150
+    # the squared norms of the iterates no longer overflow. λmax(A) = s²·λmax(A/s).
+    largest = max(float(X.max()), -float(X.min())) if X.size else 0.0
+    if fit_intercept:
+        largest = max(largest, 1.0)  # the column of ones is part of A
+    s = math.ldexp(1.0, math.frexp(largest)[1] - 1) if largest > 0 else 1.0
     v = np.ones(p + int(fit_intercept), dtype=X.dtype)
     estimate = 0.0
     for _ in range(n_steps):
         v /= np.linalg.norm(v) or 1.0
-        z = X @ v[:p]
+        z = X @ (v[:p] / s)
         if fit_intercept:
-            z += v[p]
+            z += v[p] / s
         z *= w
         new = np.empty_like(v)
-        new[:p] = X.T @ z
+        new[:p] = (X.T @ z) / s
         if fit_intercept:
-            new[p] = z.sum()
+            new[p] = z.sum() / s
         estimate = float(np.vdot(v, new))
         v = new
         if not np.any(v):
             break
-    return max(estimate, 0.0)
+    curvature = max(estimate, 0.0) * s * s
+    if math.isinf(curvature):
+        raise ValueError(
+            f"The features are too large (max |x| = {largest:.3g}) for a gradient "
+            "step: the curvature of the loss overflows. Standardise the features "
+            "(sklearn.preprocessing.StandardScaler)."
+        )
+    return curvature

@@ -10,6 +10,7 @@ the :mod:`skdeep.nn` core and support ``partial_fit``.
 from __future__ import annotations
 
 import copy
+import math
 import warnings
 from numbers import Integral, Real
 from typing import ClassVar
@@ -28,16 +29,23 @@ from sklearn.utils.validation import (
 from . import _linear_solvers as solvers
 from . import nn
 from ._base import as_generator
+from ._fit_state import all_or_nothing
 from ._linear_classifier import (
-    _all_or_nothing,
     _blas_threads,
     _diverged,
     _LinearClassifier,
     _minibatch_solver,
     _total_weight,
 )
+from ._targets import check_numeric_targets
 
 __all__ = ["LeastSquaresRegressor", "LogisticRegression", "SoftmaxClassifier"]
+
+
+def _power_of_two_scale(array) -> float:
+    """The power of two at or below max|array| (1 for an all-zero array)."""
+    largest = max(float(array.max()), -float(array.min())) if array.size else 0.0
+    return math.ldexp(1.0, math.frexp(largest)[1] - 1) if largest > 0 else 1.0
 
 
 class LogisticRegression(_LinearClassifier):
@@ -419,7 +427,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        with _all_or_nothing(self):
+        with all_or_nothing(self):
             return self._fit(X, y, sample_weight)
 
     def _fit(self, X, y, sample_weight):
@@ -463,7 +471,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         -------
         self : object
         """
-        with _all_or_nothing(self):
+        with all_or_nothing(self):
             return self._partial_fit(X, y, sample_weight)
 
     def _partial_fit(self, X, y, sample_weight):
@@ -533,6 +541,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
     # ---- helpers -------------------------------------------------------------
 
     def _validate(self, X, y, sample_weight, reset):
+        check_numeric_targets(y, self)
         X, y = validate_data(
             self, X, y, dtype=[np.float64, np.float32], order="C",
             y_numeric=True, multi_output=True, reset=reset,
@@ -575,6 +584,12 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
             else:
                 x_mean = (sample_weight @ X) / dtype.type(total)
                 y_mean = (sample_weight @ Y) / dtype.type(total)
+            # The computed mean of a constant column can miss its value by a
+            # rounding; centering would leave that rounding as a column of
+            # noise, which the solvers fit like signal (coef 1.7 on a column of
+            # 0.1s, from 1e-17 noise). Centre such columns on the value itself.
+            constant = X.max(axis=0) == X.min(axis=0)
+            x_mean[constant] = X[0, constant]
         else:
             x_mean, y_mean = np.zeros(p, dtype), np.zeros(Y.shape[1], dtype)
         sqrt_w = None if sample_weight is None else np.sqrt(sample_weight)
@@ -610,6 +625,18 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
     def _gradient_descent(self, A, B, total, n_features):
         """Minimise (‖AW − B‖² + α‖W‖²)/(2S) by gradient descent."""
         alpha, scale = self.alpha, 1.0 / total
+        # Features or targets near 1e±150 have squares outside the float64
+        # range. Then solve for W' = W·a/b on A/a and B/b (a, b powers of two
+        # near their largest entries: exact) with α/a², and apply tol to that
+        # problem: an absolute gradient tolerance means nothing at such scales.
+        a, b = _power_of_two_scale(A), _power_of_two_scale(B)
+        rescale = not all(2.0**-64 <= c <= 2.0**64 for c in (a, b))
+        if rescale:
+            A, B, alpha = A / A.dtype.type(a), B / B.dtype.type(b), alpha / a / a
+            if math.isinf(alpha):
+                # Features near 1e-180 with α > 0: the penalty dominates, and
+                # W ≈ AᵀB/α is below what these units can hold; so is AW.
+                return np.zeros((n_features, B.shape[1]), A.dtype), 0
 
         def value(W):
             R = A @ W - B
@@ -625,6 +652,8 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
             ), grad
 
         W0, _ = self._start(n_features, B, A.dtype)
+        if rescale:
+            W0 = W0 * A.dtype.type(a / b)
         result = solvers.gradient_descent(
             value_and_gradient, value, W0, max_iter=self.max_iter, tol=self.tol,
             verbose=self.verbose,
@@ -638,6 +667,8 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=6,
             )
+        if rescale:
+            return result.theta * A.dtype.type(b / a), result.n_iter
         return result.theta, result.n_iter
 
     def _new_optimizer(self, X, sample_weight):

@@ -26,6 +26,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _distances
+from ._fit_state import all_or_nothing
+from ._targets import check_label_types, check_numeric_targets
 
 _FLOATS = [np.float64, np.float32]
 
@@ -294,7 +296,12 @@ class KNN(ClassifierMixin, MultiOutputMixin, _KNNBase):
         self : KNN
             The fitted classifier.
         """
+        with all_or_nothing(self):
+            return self._fit(X, y)
+
+    def _fit(self, X, y):
         X, y = validate_data(self, X, y, dtype=_FLOATS, order="C", multi_output=True)
+        check_label_types(y, self)
         check_classification_targets(y)
         if y.ndim == 2 and y.shape[1] == 1:
             warnings.warn(
@@ -442,6 +449,11 @@ class KNNRegressor(RegressorMixin, MultiOutputMixin, _KNNBase):
         self : KNNRegressor
             The fitted regressor.
         """
+        with all_or_nothing(self):
+            return self._fit(X, y)
+
+    def _fit(self, X, y):
+        check_numeric_targets(y, self)
         X, y = validate_data(
             self, X, y, dtype=_FLOATS, order="C", multi_output=True, y_numeric=True
         )

@@ -34,6 +34,7 @@ from sklearn.utils.validation import (
 
 from . import nn
 from ._base import BaseNetwork
+from ._targets import check_label_types, check_numeric_targets
 
 _SHARED_PARAMETERS = """\
 hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
@@ -346,6 +347,7 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        check_label_types(y, self)
         check_classification_targets(y)
         if incremental and _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
@@ -372,7 +374,8 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
                     f"{self.classes_}. 'y' has {seen}."
                 )
         if len(self.classes_) < 2:
-            label = self.classes_[0] if len(self.classes_) else None
+            # A Python value in the message: 'a', not np.str_('a').
+            label = self.classes_.tolist()[0] if len(self.classes_) else None
             del self.classes_
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in the "
@@ -651,6 +654,7 @@ default='squared_error'
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _validate_input(self, X, y, *, reset, incremental, classes=None):
+        check_numeric_targets(y, self)
         X, y = validate_data(
             self,
             X,

@@ -236,3 +236,63 @@ def test_polynomial_example_runs_and_shows_overfitting():
     }
     assert min(test_mse, key=test_mse.get) in (3, 5)  # neither end of the range
     assert test_mse[15] > 10 * test_mse[3] and test_mse[1] > 2 * test_mse[3]
+
+
+@pytest.mark.parametrize(
+    ("x_exponent", "y_exponent"), [(500, 500), (-500, -500), (500, 0)]
+)
+def test_gradient_descent_solves_problems_at_1e150_and_1e_minus_150(
+    rng, x_exponent, y_exponent
+):
+    # Scaling X by cx and y by cy scales the least-squares coefficients by
+    # cy/cx, the intercept by cy; the squares of such data leave float64.
+    X = rng.normal(size=(50, 3))
+    y = X @ np.array([1.0, 2.0, 3.0]) + 0.5 + 0.1 * rng.normal(size=50)
+    expected = np.linalg.lstsq(np.c_[X, np.ones(50)], y, rcond=None)[0]
+    cx, cy = 2.0**x_exponent, 2.0**y_exponent
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        reg = LeastSquaresRegressor(solver="gd", alpha=0.0, tol=1e-10, max_iter=500)
+        reg.fit(X * cx, y * cy)
+    assert_allclose(reg.coef_ * (cx / cy), expected[:3], rtol=1e-8)
+    assert_allclose(reg.intercept_ / cy, expected[3], rtol=1e-8)
+
+
+@pytest.mark.parametrize("solver", ["auto", "lstsq", "cholesky", "gd"])
+@pytest.mark.parametrize("value", [0.1, 3.0e-302, 7.7])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_a_constant_column_gets_coefficient_zero_and_changes_nothing(
+    rng, solver, value, weighted
+):
+    # With an intercept, a constant column is in the span of the intercept: the
+    # minimum-norm (or ridge) solution gives it 0 and leaves the rest alone.
+    X = rng.normal(size=(9, 2))
+    y = X @ np.array([1.0, -1.0]) + rng.normal(size=9)
+    w = rng.uniform(0.5, 2.0, size=9) if weighted else None
+    with_constant = np.insert(X, 1, value, axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # cholesky → lstsq fallback
+        warnings.simplefilter("error", RuntimeWarning)
+        params = dict(solver=solver, alpha=0.0, tol=1e-12, max_iter=1000)
+        reg = LeastSquaresRegressor(**params).fit(with_constant, y, sample_weight=w)
+        ref = LeastSquaresRegressor(**params).fit(X, y, sample_weight=w)
+    assert reg.coef_[1] == 0.0
+    assert_allclose(reg.coef_[[0, 2]], ref.coef_, rtol=1e-9)
+    assert_allclose(reg.intercept_, ref.intercept_, rtol=1e-9)
+
+
+def test_gradient_descent_with_a_ridge_penalty_on_features_near_1e_minus_180(rng):
+    # α/a² for features a ≈ 1e-180 leaves float64: the penalty dominates and
+    # the ridge solution (AᵀA + αI)⁻¹AᵀB ≈ AᵀB/α is ~1e-180, below what the
+    # rescaled solver can represent (it returns 0). What the model predicts
+    # cannot tell the two apart: both give the mean of y to the last bit.
+    X = rng.normal(size=(30, 2)) * 2.0**-600
+    y = rng.normal(size=30)
+    A, b = X - X.mean(axis=0), y - y.mean()
+    expected = np.linalg.solve(A.T @ A + np.eye(2), A.T @ b)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        reg = LeastSquaresRegressor(solver="gd", alpha=1.0).fit(X, y)
+        predicted = reg.predict(X)
+    assert np.isfinite(reg.coef_).all()
+    assert_allclose(predicted, A @ expected + y.mean(), rtol=1e-15)

@@ -405,3 +405,27 @@ def test_divergence_is_reported_and_leaves_the_estimator_unfitted(monkeypatch):
         clf.fit(X, y)
     with pytest.raises(NotFittedError):
         check_is_fitted(clf)
+
+
+@pytest.mark.parametrize("Classifier", [LogisticRegression, SoftmaxClassifier])
+def test_balanced_weights_with_a_class_of_zero_weight_are_refused_cleanly(Classifier):
+    X, y = make_blobs(n_samples=30, centers=3, random_state=0)
+    weights = (y == 0).astype(float)  # classes 1 and 2 weigh nothing
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no division by zero
+        with pytest.raises(ValueError, match="at least 2 classes with a positive"):
+            Classifier(class_weight="balanced").fit(X, y, sample_weight=weights)
+
+
+@pytest.mark.parametrize("Classifier", [LogisticRegression, SoftmaxClassifier])
+def test_proximal_gradient_on_float32_features_near_1e17_stays_finite(Classifier):
+    # The backtracking Lipschitz constant passes the float32 maximum here.
+    X = np.array([[1e17, 0.0], [1e17, 0.0], [0.0, 0.0]], dtype=np.float32)
+    y = np.array([0, 1, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = Classifier(solver="gd", l1_ratio=0.5, max_iter=30).fit(X, y)
+        proba = clf.predict_proba(X)
+    assert clf.coef_.dtype == np.float32 and np.isfinite(clf.coef_).all()
+    assert np.isfinite(proba).all()

@@ -211,3 +211,19 @@ def test_mean_curvature_is_the_top_eigenvalue(rng):
     top = np.linalg.eigvalsh(A.T @ (s[:, None] * A) / s.sum())[-1]
     estimate = solvers.mean_curvature(X, s, fit_intercept=True, n_steps=200)
     assert estimate == pytest.approx(top, rel=1e-6)
+
+
+@pytest.mark.parametrize("exponent", [500, -500])
+def test_mean_curvature_of_huge_and_tiny_features_scales_exactly(rng, exponent):
+    # λmax(c·A) = c²·λmax(A); for c a power of two every rounding scales with
+    # it, so the estimate must too, exactly, and without overflow on the way.
+    X = rng.normal(size=(40, 3))
+    c = 2.0**exponent  # about 1e150 and 1e-150
+    with np.errstate(all="raise"):
+        scaled = solvers.mean_curvature(X * c, None, fit_intercept=False)
+    assert scaled == solvers.mean_curvature(X, None, fit_intercept=False) * c * c
+
+
+def test_mean_curvature_refuses_features_whose_curvature_overflows(rng):
+    with pytest.raises(ValueError, match="Standardise the features"):
+        solvers.mean_curvature(rng.normal(size=(10, 2)) * 1e200, None, True)

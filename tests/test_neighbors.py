@@ -4,6 +4,8 @@ References come from ``sklearn.neighbors.KNeighbors*(algorithm='brute')`` on
 the same data, or from exact integer arithmetic where ties are involved.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -455,3 +457,22 @@ def test_integer_data_with_massive_ties_stay_on_the_exact_grid(
     assert not calls
     exact = _exact_rank_values(Q, X, metric, 1)
     assert_array_equal(ind, np.argsort(exact, axis=1, kind="stable")[:, :7])
+
+
+@pytest.mark.parametrize("exponent", [500, -500, 1000])
+@pytest.mark.parametrize(("metric", "p"), METRICS, ids=METRIC_IDS)
+def test_huge_and_tiny_coordinates_find_the_same_neighbours(rng, metric, p, exponent):
+    # Scaling every coordinate by c = 2^±500 (about 1e±150) scales every
+    # distance by c and changes no neighbour, although |d|^p then leaves the
+    # float64 range (overflow, or underflow to 0 that would make all points tie).
+    X, Q = rng.normal(size=(60, 4)), rng.normal(size=(9, 4))
+    c = 2.0**exponent
+    ref_dist, ref_ind = (
+        _sklearn(KNeighborsRegressor, 5, metric, p).fit(X, np.zeros(60)).kneighbors(Q)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        est = KNNRegressor(5, metric=metric, p=p).fit(X * c, np.zeros(60))
+        dist, ind = est.kneighbors(Q * c)
+    assert_array_equal(ind, ref_ind)
+    assert_allclose(dist / c, ref_dist, rtol=1e-13)

@@ -23,10 +23,13 @@ from .optimizers import Optimizer
 from .rows import Rows, row_keys
 
 
-class TrainingDivergedError(FloatingPointError):
+class TrainingDivergedError(FloatingPointError, ValueError):
     """The loss or the parameters became infinite or NaN during training.
 
-    The message names the learning rate and suggests a smaller one.
+    A :class:`FloatingPointError` (what happened) and a :class:`ValueError`
+    (what usually caused it: data or options the training cannot handle, such
+    as unscaled features or too high a learning rate), so that code catching
+    scikit-learn's ``ValueError`` for bad input catches it too.
 
     Examples
     --------
@@ -240,8 +243,9 @@ def train(
             history.epochs["loss"].append(epoch_loss)
             if validation_data is not None:
                 val_loss, val_score = _evaluate(
-                    network, loss, validation_data, validation_score
-                )
+                    network, loss, validation_data, validation_score, optimizer,
+                    history,
+                )  # fmt: skip
                 history.epochs["val_loss"].append(val_loss)
                 history.epochs["val_score"].append(val_score)
             history.epochs["time"].append(time.perf_counter() - started)
@@ -261,7 +265,23 @@ def train(
 
     if early_stopping and best_weights is not None:
         network.set_weights(best_weights)
+    elif _blew_up(history.epochs["loss"], history.best_loss):
+        grew = f"loss grew from {history.best_loss:.3g} to"
+        _raise_diverged(optimizer, history, history.epochs["loss"][-1], grew)
     return history
+
+
+def _blew_up(losses: list[float], best: float) -> bool:
+    """Whether the training loss ended far above both its best and its start.
+
+    A step too large for the problem makes the loss grow geometrically. It may
+    stay finite until the epochs run out or the stall rule stops training
+    (growth is no improvement), which would otherwise hand back the large,
+    finite, useless weights of the last epoch as a fitted model.
+    """
+    if len(losses) < 2:
+        return False
+    return losses[-1] > 10.0 * best and losses[-1] > losses[0]
 
 
 def _network_dtype(network) -> np.dtype:
@@ -360,19 +380,26 @@ def _run_epoch(
     return total
 
 
-def _raise_diverged(optimizer, history, value) -> None:
+def _raise_diverged(optimizer, history, value, what="loss") -> None:
     lr = optimizer.current_learning_rate()
+    # Checks after an epoch's training loss is recorded name that epoch.
+    epoch = history.n_epochs + (what == "loss")
+    became = what if what.endswith(" to") else f"{what} became"
     raise TrainingDivergedError(
-        f"Training diverged in epoch {history.n_epochs + 1}: the loss became "
+        f"Training diverged in epoch {epoch}: the {became} "
         f"{value}. The learning rate ({lr:g}) is too high for this problem: lower "
         f"it (for example to {lr / 10:g}), or standardise the input features."
     )
 
 
-def _evaluate(network, loss, validation_data, validation_score):
+def _evaluate(network, loss, validation_data, validation_score, optimizer, history):
     X_val, y_val, w_val = validation_data
     scores = network.forward(X_val, training=False)
     val_loss = loss.value(y_val, scores, w_val) + network.penalty()
+    # Finite weights can still overflow on the validation rows (huge inputs);
+    # a score computed from such outputs would be garbage, or raise elsewhere.
+    if not (math.isfinite(val_loss) and np.isfinite(scores).all()):
+        _raise_diverged(optimizer, history, val_loss, what="validation loss")
     if validation_score is None:
         return val_loss, -val_loss
     return val_loss, float(validation_score(y_val, loss.link(scores)))

@@ -199,6 +199,40 @@ def test_divergence_stops_with_an_error_naming_the_learning_rate(rng):
         _train(X, y, rng, optimizer=sgd, loss=nn.losses.get("squared_error"), epochs=20)
 
 
+def test_divergence_is_caught_as_a_value_error_like_other_bad_input(rng):
+    X, y = _blobs(rng, n=60)
+    sgd = nn.optimizers.get("sgd", learning_rate=1e6)
+    with pytest.raises(ValueError, match="Training diverged"):
+        _train(X * 1e3, y, rng, optimizer=sgd, loss=nn.losses.get("squared_error"))
+    assert issubclass(nn.TrainingDivergedError, FloatingPointError)
+
+
+@pytest.mark.parametrize("tol", [1e-4, None])
+def test_a_loss_that_grows_but_stays_finite_is_divergence_not_convergence(rng, tol):
+    # Full-batch gradient descent on a least-squares problem of curvature L
+    # multiplies the error by |1 − lr·L| per step: lr = 3/L doubles it, so the
+    # loss grows fourfold an epoch and stays finite for these 20 epochs. Growth
+    # counts as "no improvement", so the stall rule stops it after 11 epochs.
+    X = rng.normal(size=(50, 1))
+    y = 2.0 * X + 1.0
+    A = np.hstack([X, np.ones_like(X)])
+    curvature = np.linalg.eigvalsh(A.T @ A / len(A)).max()  # of ½·mean squared error
+    net = nn.Sequential([nn.Dense(1)])
+    net.build(1, np.random.default_rng(0), np.float64)
+    sgd = nn.optimizers.get("sgd", learning_rate=3.0 / curvature)
+    with pytest.raises(nn.TrainingDivergedError, match=r"the loss grew from .* to"):
+        _train(X, y, rng, net=net, optimizer=sgd, loss=nn.losses.get("squared_error"),
+               epochs=20, batch_size=50, tol=tol)  # fmt: skip
+
+
+def test_overflowing_validation_outputs_stop_training_as_divergence(rng):
+    # Finite weights, but the validation rows are so large that the outputs
+    # overflow: the validation score would be computed from inf and NaN.
+    X, y = _blobs(rng, n=60)
+    with pytest.raises(nn.TrainingDivergedError, match="epoch 1: the validation loss"):
+        _train(X, y, rng, validation_data=(np.full_like(X, 1e308), y), epochs=3)
+
+
 def test_float32_training_keeps_float32_parameters_and_state(rng):
     X, y = _blobs(rng, n=60)
     net = _net(
