@@ -157,3 +157,18 @@ def test_knn_threads_stay_local_under_a_process_backend(Estimator, backend, rng)
         for n_jobs in (None, 2, -1):
             got = Estimator(n_jobs=n_jobs).fit(X, y).predict(X)
             assert_array_equal(got, expected)
+
+
+def test_knn_thread_count_follows_joblib_rules_but_not_its_backend():
+    from joblib import cpu_count
+
+    from skdeep._distances import _n_threads
+
+    assert _n_threads(None) == 1
+    assert _n_threads(3) == 3
+    assert _n_threads(-1) == cpu_count()
+    with parallel_config(n_jobs=3):
+        assert _n_threads(None) == 3
+    # On a Dask worker joblib would count the cluster's cores instead.
+    with parallel_config(backend="loky"):
+        assert _n_threads(None) == 1
