@@ -26,7 +26,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-from joblib import effective_n_jobs
+from joblib import effective_n_jobs, parallel_config
 from sklearn.utils._chunking import get_chunk_n_rows
 from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
@@ -421,6 +421,19 @@ def _chunk_kneighbors(Q, start, index, k, exclude_self, block, on_grid=False):
     return values if scaled else rank_to_distance(values, metric, p), cols[take]
 
 
+def _n_threads(n_jobs: int | None) -> int:
+    """Threads of this process that ``n_jobs`` asks for (None: 1, -1: every CPU).
+
+    The chunks share memory (one scratch block per thread, the grid flag), so
+    they always run on threads here, whatever joblib backend is active: under
+    ``parallel_config(backend="dask")`` (set around every task on a Dask
+    worker) joblib would count the cluster's cores and ship the chunks there.
+    An ``n_jobs`` set by the caller's ``parallel_config`` still applies.
+    """
+    with parallel_config(backend="threading"):
+        return effective_n_jobs(n_jobs)
+
+
 def kneighbors(Q, index, k, *, exclude_self=False, n_jobs=None, working_memory=None):
     """Distances (float64) and indices of the k nearest training points.
 
@@ -433,7 +446,7 @@ def kneighbors(Q, index, k, *, exclude_self=False, n_jobs=None, working_memory=N
         Q = X
     dtype = np.result_type(Q.dtype, X.dtype)
     n_queries, n_train = Q.shape[0], X.shape[0]
-    n_workers = max(1, min(effective_n_jobs(n_jobs), n_queries))
+    n_workers = max(1, min(_n_threads(n_jobs), n_queries))
     g = _group_size(n_train, k)
     row_bytes = dtype.itemsize * n_train * (1 + 1 / g) + 64 * k
     rows = get_chunk_n_rows(row_bytes * n_workers, working_memory=working_memory)
@@ -469,7 +482,7 @@ def kneighbors(Q, index, k, *, exclude_self=False, n_jobs=None, working_memory=N
     else:
         # The threads share the cores; BLAS threads on top would oversubscribe.
         with threadpool_limits(limits=1, user_api="blas"):
-            results = Parallel(n_jobs=n_workers, prefer="threads")(
+            results = Parallel(n_jobs=n_workers, backend="threading")(
                 delayed(run)(s) for s in starts
             )
     distances = np.concatenate([r[0] for r in results])

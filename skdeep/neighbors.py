@@ -180,8 +180,10 @@ default='minkowski'
         Only used when ``metric='minkowski'``.
     n_jobs : int, default=None
         Number of threads over which chunks of queries are spread. None
-        means 1 (BLAS may still use several threads for the Euclidean GEMM);
-        -1 means all processors."""
+        means 1 (BLAS may still use several threads for the Euclidean GEMM),
+        unless set by ``joblib.parallel_config(n_jobs=...)``; -1 means all
+        processors. They are always threads of the process that runs the
+        query, also under a process or Dask joblib backend."""
 
 _ATTRIBUTES_DOC = """
     effective_metric_ : str

@@ -1,0 +1,174 @@
+"""Thread use: never more BLAS threads than the process allows, never a remote pool.
+
+On a Dask worker (whose nanny starts it with ``OMP_NUM_THREADS=1`` and its
+BLAS equivalents) or inside a user's ``threadpool_limits``, the estimators may
+lower the BLAS thread count for a small problem but must never raise it, must
+put it back afterwards, and must keep KNN's query threads in the process even
+when a joblib backend that ships work elsewhere (loky, Dask) is active.
+"""
+
+import contextlib
+import pathlib
+import sys
+import threading
+
+import numpy as np
+import pytest
+import threadpoolctl
+from joblib import parallel_config
+from numpy.testing import assert_array_equal
+from sklearn.base import clone, is_classifier
+
+import skdeep
+
+PACKAGE = str(pathlib.Path(skdeep.__file__).parent)
+BLAS = threadpoolctl.ThreadpoolController().select(user_api="blas")
+
+
+def blas_threads() -> int:
+    return max(library.num_threads for library in BLAS.lib_controllers)
+
+
+@contextlib.contextmanager
+def blas_thread_probe():
+    """Record the BLAS thread count at every call of a skdeep function, in any thread.
+
+    The count is process-wide, so sampling it on entry to each of our
+    functions (solvers, layers, distance chunks on joblib threads) sees every
+    limit our code sets while it runs.
+    """
+    seen: list[int] = []
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code.co_filename.startswith(PACKAGE):
+            seen.append(blas_threads())
+
+    sys.setprofile(profile)
+    threading.setprofile(profile)
+    try:
+        yield seen
+    finally:
+        sys.setprofile(None)
+        threading.setprofile(None)
+
+
+def small_data(estimator, rng):
+    X = rng.standard_normal((200, 8))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int) + (X[:, 2] > 1)
+    return X, (y if is_classifier(estimator) else X @ np.arange(8.0))
+
+
+def large_data(estimator, rng):
+    # n·p·classes = 3000·100·10 = 3e6 multiply-adds per pass: above the size
+    # at which the linear models keep the BLAS threads they are given.
+    X = rng.standard_normal((3000, 100))
+    y = np.argmax(X[:, :10], axis=1)
+    return X, (y if is_classifier(estimator) else X[:, :10] @ np.arange(10.0))
+
+
+_MLP = dict(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+CASES = [
+    (skdeep.LeastSquaresRegressor(), small_data),
+    (skdeep.LeastSquaresRegressor(solver="sgd", random_state=0), small_data),
+    (skdeep.LeastSquaresRegressor(solver="cholesky"), large_data),
+    (skdeep.LogisticRegression(), small_data),
+    (skdeep.SoftmaxClassifier(solver="newton"), small_data),
+    (skdeep.SoftmaxClassifier(max_iter=5), large_data),
+    (skdeep.SoftmaxClassifier(solver="adam", max_iter=2, random_state=0), large_data),
+    (skdeep.MLPClassifier(**_MLP), small_data),
+    (skdeep.MLPClassifier(**_MLP, solver="lbfgs"), small_data),
+    (skdeep.MLPRegressor(**_MLP, normalization="batch"), small_data),
+    (skdeep.KNN(n_jobs=2), small_data),
+    (skdeep.KNN(n_jobs=-1, metric="manhattan"), small_data),
+    (skdeep.KNNRegressor(n_jobs=2), small_data),
+]
+PARAMS = [
+    pytest.param(estimator, data, id=f"{type(estimator).__name__}-{i}")
+    for i, (estimator, data) in enumerate(CASES)
+]
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def fit_and_predict(estimator, data, rng):
+    X, y = data(estimator, rng)
+    return clone(estimator).fit(X, y).predict(X)
+
+
+def test_the_probe_sees_a_limit_raised_inside_the_probed_code(rng):
+    # Without this the tests below could pass with a probe that never fires.
+    def raising_fit():
+        with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+            skdeep.nn.activations.get("relu")
+
+    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
+        with blas_thread_probe() as seen:
+            raising_fit()
+    assert seen and max(seen) == 2
+
+
+def test_every_public_estimator_is_probed():
+    assert {type(estimator).__name__ for estimator, _ in CASES} == set(
+        skdeep.ESTIMATORS
+    )
+
+
+@pytest.mark.parametrize(("estimator", "data"), PARAMS)
+def test_a_user_limit_of_one_thread_is_never_raised(estimator, data, rng):
+    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
+        with blas_thread_probe() as seen:
+            fit_and_predict(estimator, data, rng)
+        assert blas_threads() == 1
+    assert seen and set(seen) == {1}
+
+
+@pytest.mark.parametrize(("estimator", "data"), PARAMS)
+def test_a_two_thread_process_stays_at_most_two_and_is_restored(estimator, data, rng):
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        with blas_thread_probe() as seen:
+            fit_and_predict(estimator, data, rng)
+        assert blas_threads() == 2
+    assert seen and max(seen) <= 2
+
+
+def test_small_linear_fits_drop_to_one_thread_and_large_ones_keep_them(rng):
+    # The documented trade-off of skdeep._linear_classifier._blas_threads: it
+    # only ever lowers the count, and only for problems too small to share.
+    seen = {}
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        for data in (small_data, large_data):
+            estimator = skdeep.SoftmaxClassifier(max_iter=5)
+            X, y = data(estimator, rng)
+            with blas_thread_probe() as seen[data]:
+                estimator.fit(X, y)
+    assert set(seen[small_data]) == {1, 2}  # validation on 2, the solver on 1
+    assert set(seen[large_data]) == {2}
+
+
+@pytest.mark.parametrize("backend", ["loky", "multiprocessing"])
+@pytest.mark.parametrize("Estimator", [skdeep.KNN, skdeep.KNNRegressor])
+def test_knn_threads_stay_local_under_a_process_backend(Estimator, backend, rng):
+    # Under a process (or Dask) backend joblib would pickle the query chunks,
+    # which share a per-thread scratch block, and send them to other processes.
+    X = rng.standard_normal((600, 5))
+    y = (X[:, 0] > 0).astype(int)
+    expected = Estimator(n_jobs=1).fit(X, y).predict(X)
+    with parallel_config(backend=backend, n_jobs=2):
+        for n_jobs in (None, 2, -1):
+            got = Estimator(n_jobs=n_jobs).fit(X, y).predict(X)
+            assert_array_equal(got, expected)
+
+
+def test_knn_thread_count_follows_joblib_rules_but_not_its_backend():
+    from joblib import cpu_count
+
+    from skdeep._distances import _n_threads
+
+    assert _n_threads(None) == 1
+    assert _n_threads(3) == 3
+    assert _n_threads(-1) == cpu_count()
+    with parallel_config(n_jobs=3):
+        assert _n_threads(None) == 3
+    # On a Dask worker joblib would count the cluster's cores instead.
+    with parallel_config(backend="loky"):
+        assert _n_threads(None) == 1
