@@ -50,6 +50,10 @@ class Layer:
     they have them, ``penalty`` and ``apply_constraints``); see the module
     docstring for the contract.
 
+    A layer that reads ``rows.keys`` in ``forward`` (as :class:`Dropout` does)
+    says so with ``uses_row_keys``: :func:`~skdeep.nn.train` hashes the rows
+    of ``X`` only for networks that need the keys.
+
     Examples
     --------
     >>> import numpy as np
@@ -61,6 +65,8 @@ class Layer:
     >>> layer.forward(X) is X, layer.backward(X) is X, layer.params, layer.penalty()
     (True, True, [], 0.0)
     """
+
+    uses_row_keys: bool = False
 
     def __init__(self) -> None:
         self.params: list[np.ndarray] = []
@@ -265,6 +271,10 @@ class Dropout(Layer):
         if not 0.0 <= rate < 1.0:
             raise ValueError(f"Dropout rate must be in [0, 1), got {rate!r}.")
         self.rate = rate
+
+    @property
+    def uses_row_keys(self) -> bool:
+        return self.rate > 0.0
 
     def build(self, n_in, rng, dtype=np.float64):
         self.rng = rng

@@ -61,6 +61,10 @@ class Sequential(Layer):
                 layer.feeds_rectifier = upcoming_rectifier
                 upcoming_rectifier = False
 
+    @property
+    def uses_row_keys(self) -> bool:
+        return any(layer.uses_row_keys for layer in self.layers)
+
     def forward(self, X, training=False, rows=None):
         for layer in self.layers:
             X = layer.forward(X, training, rows)

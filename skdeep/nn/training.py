@@ -226,7 +226,9 @@ def train(
         history.epochs.setdefault("val_loss", [])
         history.epochs.setdefault("val_score", [])
     batch_size = max(1, min(int(batch_size), X.shape[0]))
-    keys = row_keys(X)  # dropout masks follow row content, see skdeep.nn.rows
+    # Dropout masks follow row content (see skdeep.nn.rows); hashing X costs a
+    # pass over it, so only networks whose layers read the keys get them.
+    keys = row_keys(X) if getattr(network, "uses_row_keys", True) else None
     best_weights = None
 
     # Overflow inside a diverging step is reported by the divergence guard below
@@ -359,7 +361,7 @@ def _run_epoch(
     for rows in _batches(n, batch_size, rng, shuffle):
         X_batch, y_batch = gather_X(rows), gather_y(rows)
         w_batch = None if sample_weight is None else sample_weight[rows]
-        batch = Rows(keys=keys[rows], weights=w_batch)
+        batch = Rows(keys=None if keys is None else keys[rows], weights=w_batch)
         scores = network.forward(X_batch, training=True, rows=batch)
         value, d_scores = loss.value_and_gradient(y_batch, scores, w_batch)
         value += network.penalty()

@@ -90,17 +90,30 @@ def test_dense_backward_without_input_grad_still_fills_grads(rng):
 
 
 @pytest.mark.parametrize("layout", ["C", "F"])
-def test_dense_penalty_gradients_of_a_large_kernel_follow_the_formula(rng, layout):
+@pytest.mark.parametrize("input_layout", ["C", "F"])
+@pytest.mark.parametrize("l1", [0.0, 0.3])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_dense_penalty_gradients_of_a_large_kernel_follow_the_formula(
+    rng, layout, input_layout, l1, dtype
+):
     """∂L/∂W = Xᵀ dY + l2·W + l1·sign(W) also for a kernel of several blocks
-    (the penalty terms are added block by block) and for an F-ordered one."""
-    layer = _built(nn.Dense(300, l1=0.3, l2=0.7), 250, rng)  # 75 000 weights
+    (the penalty terms are added block by block), an F-ordered kernel or input,
+    with and without L1, in both precisions."""
+    layer = _built(nn.Dense(300, l1=l1, l2=0.7), 250, rng, dtype)  # 75 000 weights
     layer.W = np.asarray(layer.W, order=layout)
     layer.dW = np.asarray(layer.dW, order=layout)
-    X, dY = rng.normal(size=(5, 250)), rng.normal(size=(5, 300))
+    X = np.asarray(rng.normal(size=(5, 250)), dtype=dtype, order=input_layout)
+    dY = rng.normal(size=(5, 300)).astype(dtype)
     layer.forward(X, training=True)
     layer.backward(dY, input_grad=False)
-    expected = X.T @ dY + 0.7 * layer.W + 0.3 * np.sign(layer.W)
-    assert_allclose(layer.dW, expected, rtol=1e-12, atol=1e-15)
+    X64, dY64, W64 = (a.astype(np.float64) for a in (X, dY, layer.W))
+    expected = X64.T @ dY64 + 0.7 * W64 + l1 * np.sign(W64)
+    assert layer.dW.dtype == dtype
+    # Rounding bound of a sum of n + 2 terms in this precision, element by
+    # element: (n + 2)·ε·Σ|term| (a relative tolerance fails where terms cancel).
+    scale = np.abs(X64).T @ np.abs(dY64) + 0.7 * np.abs(W64) + l1
+    bound = (X.shape[0] + 2) * np.finfo(dtype).eps * scale
+    assert np.all(np.abs(layer.dW - expected) <= bound)
 
 
 def test_dense_penalty_is_l1_norm_plus_half_l2_squared(rng):

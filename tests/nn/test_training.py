@@ -333,6 +333,27 @@ def test_dropout_and_batchnorm_weights_equal_repeating_rows(rng):
         assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize(
+    ("layers", "hashed"),
+    [
+        ([nn.Dense(8), nn.Activation("relu"), nn.Dense(3)], False),
+        ([nn.Dense(8), nn.Dropout(0.0), nn.Dense(3)], False),
+        ([nn.Dense(8), nn.Dropout(0.2), nn.Dense(3)], True),
+    ],
+)
+def test_rows_are_hashed_only_for_networks_that_read_the_keys(
+    layers, hashed, rng, monkeypatch
+):
+    calls = []
+    real = nn.training.row_keys
+    monkeypatch.setattr(nn.training, "row_keys", lambda X: calls.append(1) or real(X))
+    X, y = _blobs(rng, n=60)
+    net = _net(layers=layers)
+    assert net.uses_row_keys is hashed
+    _train(X, y, np.random.default_rng(1), net=net, epochs=2, tol=None)
+    assert len(calls) == (1 if hashed else 0)
+
+
 def test_a_tied_validation_score_with_a_better_validation_loss_is_progress():
     history = nn.History()
     history.epochs.update(val_loss=[], val_score=[])
