@@ -1,8 +1,8 @@
 """Every public class and function has a numpydoc docstring with a doctest example.
 
-The public API is what a user can import: ``skdeep.__all__``, ``skdeep.nn.__all__``
-and the public classes and functions of the building-block modules of
-``skdeep.nn``. The examples themselves run as doctests (pytest's
+The public API is what a user can import: ``skdeep.__all__``, ``skdeep.nn.__all__``,
+the public classes and functions of the building-block modules of ``skdeep.nn``
+and of ``skdeep.plot``. The examples themselves run as doctests (pytest's
 ``--doctest-modules``); here we check that they exist and that the docstring
 follows numpydoc's rules for the sections a reader relies on.
 """
@@ -24,6 +24,7 @@ BUILDING_BLOCKS = [
     "skdeep.nn.optimizers",
     "skdeep.nn.schedules",
     "skdeep.nn.rows",
+    "skdeep.plot",
 ]
 
 # numpydoc's checks that every public docstring must pass:
@@ -73,6 +74,8 @@ def test_the_public_api_is_found():
         "skdeep.nn.optimizers.Adam",
         "skdeep.nn.schedules.get",
         "skdeep.nn.rows.row_keys",
+        "skdeep.plot.TrainingHistoryDisplay",
+        "skdeep.save",
     ):
         assert name in PUBLIC, name
     assert len(PUBLIC) > 60
