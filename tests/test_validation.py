@@ -246,7 +246,7 @@ def test_partial_fit_checks_each_batch():
     ids=lambda est: type(est).__name__,
 )
 def test_regressors_refuse_targets_too_large_for_float32_x(est):
-    X = RNG.normal(size=(N_ROWS, N_FEATURES)).astype(np.float32)
+    X = np.random.default_rng(1).normal(size=(N_ROWS, N_FEATURES)).astype(np.float32)
     y = Y_REG * 1e150
     with pytest.raises(ValueError, match=r"^y holds values up to .*pass X as float64"):
         clone(est).fit(X, y)
@@ -256,7 +256,8 @@ def test_regressors_refuse_targets_too_large_for_float32_x(est):
 
 
 def test_integer_data_beyond_the_float32_bound_is_fitted_in_float64():
-    X = np.round(RNG.normal(size=(N_ROWS, N_FEATURES)) * 1e18).astype(np.int64)
+    X = np.round(np.random.default_rng(2).normal(size=(N_ROWS, N_FEATURES)) * 1e18)
+    X = X.astype(np.int64)
     model = skdeep.LeastSquaresRegressor().fit(X, Y_REG)
     assert model.coef_.dtype == np.float64
 
@@ -264,7 +265,7 @@ def test_integer_data_beyond_the_float32_bound_is_fitted_in_float64():
 def test_linear_predictions_that_overflow_float32_are_refused(
     runtime_warnings_are_errors,
 ):
-    X = RNG.normal(size=(N_ROWS, N_FEATURES)).astype(np.float32)
+    X = np.random.default_rng(1).normal(size=(N_ROWS, N_FEATURES)).astype(np.float32)
     model = skdeep.LeastSquaresRegressor().fit(X, X @ [1.0, 2.0, 3.0, 4.0])
     huge = np.full((2, N_FEATURES), 3e38, dtype=np.float32)
     with pytest.raises(ValueError, match=r"float32 predictions .* overflow"):
@@ -277,16 +278,23 @@ def test_linear_predictions_that_overflow_float32_are_refused(
 def test_networks_refuse_queries_outside_their_float32_range(
     runtime_warnings_are_errors,
 ):
-    X = RNG.normal(size=(N_ROWS, N_FEATURES)).astype(np.float32)
+    X = np.random.default_rng(1).normal(size=(N_ROWS, N_FEATURES)).astype(np.float32)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model = skdeep.MLPClassifier(hidden_layer_sizes=(3,), max_iter=5).fit(
-            X, Y_CLASS
-        )
+        model = skdeep.MLPClassifier(
+            hidden_layer_sizes=(3,), max_iter=5, random_state=0
+        ).fit(X, Y_CLASS)
     with pytest.raises(ValueError, match="beyond the float32 range"):
         model.predict(X.astype(np.float64) * 1e150)
+    # A query along the signs of the hidden unit with the largest weights: its
+    # pre-activation is 3e38·‖w‖₁, beyond float32 (‖w‖₁ > 1.2 here).
+    weights = model.coefs_[0][:, np.argmax(np.abs(model.coefs_[0]).sum(axis=0))]
+    assert np.abs(weights).sum() > 1.2
+    query = (np.sign(weights) * np.float32(3e38))[None, :]
     with pytest.raises(ValueError, match=r"float32 predictions .* overflow"):
-        model.predict_proba(np.full((2, N_FEATURES), 3e38, dtype=np.float32))
+        model.predict_proba(query)
+    with pytest.raises(ValueError, match=r"float32 predictions .* overflow"):
+        model.predict(query)
     assert np.isfinite(model.predict_proba(X * np.float32(1e30))).all()
 
 
