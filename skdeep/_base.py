@@ -28,6 +28,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from . import nn
 from ._fit_state import restore
 from ._progress import EpochReporter
+from ._validation import check_castable, check_float32_predictions, validate_data
 from .nn.training import TrainingDivergedError
 
 STOCHASTIC_SOLVERS = ("sgd", "adam", "adagrad", "rmsprop")
@@ -474,10 +475,15 @@ class BaseNetwork(BaseEstimator):
             if best is None or result.fun < best[1].fun:
                 best = (network, result, history)
         network, result, history = best
-        if not all(np.isfinite(p).all() for p in network.params):
+        # An objective that overflows even at the start (float32 features near
+        # 3.4e38) leaves L-BFGS nowhere to go: the network it returns is finite
+        # but predicts inf or NaN.
+        if not math.isfinite(result.fun) or not all(
+            np.isfinite(p).all() for p in network.params
+        ):
             raise TrainingDivergedError(
-                "the L-BFGS iterates stopped being finite; standardise the input "
-                "features or increase alpha."
+                "the L-BFGS objective or iterates stopped being finite; standardise "
+                "the input features or increase alpha."
             )
         if result.status != 0:
             warnings.warn(
@@ -563,10 +569,26 @@ class BaseNetwork(BaseEstimator):
     # --------------------------------------------------------------- predict
     def _raw_output(self, X):
         """Output-layer activations ``link(z)`` in the training dtype."""
+        X, scores = self._checked_scores(X)
+        with np.errstate(over="ignore"):
+            output = self._loss.link(scores)
+        check_float32_predictions(output, X)  # exp (Poisson) can overflow too
+        return output
+
+    def _checked_scores(self, X):
+        """Validated ``X`` and its raw scores; float32 scores that overflow are refused.
+
+        float32 queries far larger than the training data overflow in the
+        products with the weights: refused with advice. (float64 keeps numpy's
+        warning for invalid values, as before.)
+        """
         check_is_fitted(self)
         X = self._validate_predict_input(X)
-        with np.errstate(over="ignore"):
-            return self._loss.link(self._scores(X))
+        float32 = X.dtype == np.float32
+        with np.errstate(over="ignore", invalid="ignore" if float32 else None):
+            scores = self._scores(X)
+        check_float32_predictions(scores, X)
+        return X, scores
 
     def _scores(self, X):
         """Raw output scores, computed in row chunks so that memory stays bounded.
@@ -588,8 +610,6 @@ class BaseNetwork(BaseEstimator):
         )
 
     def _validate_predict_input(self, X):
-        from sklearn.utils.validation import validate_data
-
         X = validate_data(
             self,
             X,
@@ -598,6 +618,8 @@ class BaseNetwork(BaseEstimator):
             reset=False,
         )
         dtype = self.network_.dtype
+        if X.dtype != dtype:  # float64 queries to a network fitted in float32
+            check_castable(X, dtype)
         return X.astype(dtype, copy=False)
 
     def _check_solver(self) -> bool:

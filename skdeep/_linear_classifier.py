@@ -23,11 +23,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from . import _linear_solvers as solvers
 from . import nn
@@ -35,6 +31,11 @@ from ._base import as_generator
 from ._fit_state import all_or_nothing
 from ._linear_objectives import GLMObjective
 from ._targets import check_label_types
+from ._validation import (
+    check_float32_magnitude,
+    check_float32_predictions,
+    validate_data,
+)
 
 # Below this many multiply-adds per pass over the data (n·p·outputs) one BLAS
 # thread is faster than several: on small matrices the threads spend more time
@@ -143,6 +144,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight):
         self._check_penalty_solver()
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
+        check_float32_magnitude(X, dtype=X.dtype)  # before any arithmetic
         check_label_types(y, self)
         check_classification_targets(y)
         classes, y_index = np.unique(y, return_inverse=True)
@@ -201,6 +203,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         X, y = validate_data(
             self, X, y, dtype=[np.float64, np.float32], order="C", reset=not fitted
         )
+        check_float32_magnitude(X, dtype=X.dtype)  # before any arithmetic
         check_label_types(y, self)
         check_classification_targets(y)
         if not fitted:
@@ -498,7 +501,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
     def _scores(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return X @ self.coef_.T + self.intercept_
+        return _linear_predictions(X, self.coef_, self.intercept_)
 
     def predict(self, X):
         """Predicted class labels: the class with the highest score.
@@ -566,3 +569,16 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             return np.hstack([-np.logaddexp(0.0, scores), log_sigma])
         # One-vs-rest: the K sigmoids normalised to sum to one.
         return log_sigma - nn.losses.logsumexp(log_sigma)
+
+
+def _linear_predictions(X, coef, intercept):
+    """``X·coefᵀ + intercept``; float32 queries whose products overflow are refused.
+
+    float64 is computed as it always was: its overflow (queries near 1e308)
+    still warns.
+    """
+    float32 = np.result_type(X.dtype, coef.dtype) == np.float32
+    with np.errstate(over="ignore" if float32 else None):
+        predictions = X @ coef.T + intercept
+    check_float32_predictions(predictions, X)
+    return predictions

@@ -20,11 +20,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from . import _linear_solvers as solvers
 from . import nn
@@ -33,11 +29,13 @@ from ._fit_state import all_or_nothing
 from ._linear_classifier import (
     _blas_threads,
     _diverged,
+    _linear_predictions,
     _LinearClassifier,
     _minibatch_solver,
     _total_weight,
 )
 from ._targets import check_numeric_targets
+from ._validation import check_float32_magnitude, validate_data
 
 __all__ = ["LeastSquaresRegressor", "LogisticRegression", "SoftmaxClassifier"]
 
@@ -519,7 +517,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return X @ self.coef_.T + self.intercept_
+        return _linear_predictions(X, self.coef_, self.intercept_)
 
     def score(self, X, y, sample_weight=None):
         """Coefficient of determination R² of the predictions.
@@ -546,6 +544,9 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
             self, X, y, dtype=[np.float64, np.float32], order="C",
             y_numeric=True, multi_output=True, reset=reset,
         )  # fmt: skip
+        # Before any arithmetic: float32 sums of squares must not overflow.
+        check_float32_magnitude(X, dtype=X.dtype)
+        check_float32_magnitude(y, dtype=X.dtype, name="y")
         Y = np.asarray(y, dtype=X.dtype)
         y_is_1d = Y.ndim == 1
         Y = Y.reshape(-1, 1) if y_is_1d else Y

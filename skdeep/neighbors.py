@@ -23,11 +23,12 @@ from sklearn.base import (
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from . import _distances
 from ._fit_state import all_or_nothing
 from ._targets import check_label_types, check_numeric_targets
+from ._validation import check_float32_distances, validate_data
 
 _FLOATS = [np.float64, np.float32]
 
@@ -115,6 +116,8 @@ class _KNNBase(BaseEstimator):
                 )
         else:
             X = validate_data(self, X, reset=False, dtype=_FLOATS, order="C")
+            if self._index.X.dtype == np.float32:  # float32 distances returned
+                check_float32_distances(X)
             if n_neighbors > n_fit:
                 raise ValueError(
                     f"Expected n_neighbors <= n_samples_fit, but n_neighbors = "
@@ -303,6 +306,7 @@ class KNN(ClassifierMixin, MultiOutputMixin, _KNNBase):
 
     def _fit(self, X, y):
         X, y = validate_data(self, X, y, dtype=_FLOATS, order="C", multi_output=True)
+        check_float32_distances(X)
         check_label_types(y, self)
         check_classification_targets(y)
         if y.ndim == 2 and y.shape[1] == 1:
@@ -459,6 +463,7 @@ class KNNRegressor(RegressorMixin, MultiOutputMixin, _KNNBase):
         X, y = validate_data(
             self, X, y, dtype=_FLOATS, order="C", multi_output=True, y_numeric=True
         )
+        check_float32_distances(X)
         self._y = y
         self._fit_index(X)
         return self

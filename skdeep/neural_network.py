@@ -27,14 +27,13 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import (
     _check_sample_weight,
-    check_is_fitted,
     column_or_1d,
-    validate_data,
 )
 
 from . import nn
 from ._base import BaseNetwork
 from ._targets import check_label_types, check_numeric_targets
+from ._validation import check_float32_magnitude, validate_data
 
 _SHARED_PARAMETERS = """\
 hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
@@ -454,8 +453,7 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
             Class probabilities in the order of ``classes_`` (for multi-label
             output, each label's probability).
         """
-        check_is_fitted(self)
-        scores = self._scores(self._validate_predict_input(X))
+        _, scores = self._checked_scores(X)
         if self.out_activation_ == "softmax":
             return nn.losses.softmax(scores)
         sigmoid = nn.activations.sigmoid
@@ -673,6 +671,8 @@ default='squared_error'
                 "regression."
             )
         self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
+        # y is cast to the dtype of X below: float32 targets must not overflow.
+        check_float32_magnitude(y, dtype=X.dtype, name="y")
         Y = y.reshape(len(y), -1)
         if not reset and hasattr(self, "n_outputs_") and Y.shape[1] != self.n_outputs_:
             raise ValueError(

@@ -6,10 +6,11 @@ Two kinds of tests:
 * deterministic categories (NaN/inf, empty, 1-D X, mismatched lengths, a
   single class, mixed label types, ...), each with the message it must give;
 * hypothesis-generated data (dtypes float64/float32/float16/int/bool,
-  magnitudes 1e-150 to 1e150, constant columns, duplicated rows, C/Fortran/
-  strided layouts, pandas DataFrames of mixed dtypes, labels of several
-  types), which must fit and predict finite values of the right shape, or be
-  refused with one of the known, actionable messages.
+  magnitudes 1e-150 to 1e150 and float32 up to 3.2e38, constant columns,
+  duplicated rows, C/Fortran/strided layouts, pandas DataFrames of mixed
+  dtypes, labels of several types), which must fit and predict finite values
+  of the right shape, or be refused with one of the known, actionable
+  messages.
 
 Everything runs with RuntimeWarning turned into an error: an overflow or a
 division by zero in our code (or in numpy called by our code) fails the test.
@@ -104,9 +105,9 @@ def test_every_estimator_is_covered():
 def _runtime_warnings_are_errors():
     """RuntimeWarning → error, in our code and in numpy or scikit-learn called by it.
 
-    (float32 data near its maximum, 3e38, would need an exception here: the
-    fast NaN check of scikit-learn sums X, and the sum overflows inside
-    scikit-learn. Such data is not generated: see the note at X_KINDS.)
+    No exception is needed for float32 data near its maximum, 3e38: the warning
+    scikit-learn's fast NaN check gives there (its sum overflows to inf − inf)
+    is silenced by skdeep._validation.validate_data, and only that one.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
@@ -385,13 +386,21 @@ ACTIONABLE = [
     r"only one class",
     r"at least 2 classes",
     r"Standardise the features",
+    # skdeep._validation: float32 data whose arithmetic would overflow.
+    r"float32 arithmetic on them overflows.*(Standardise the features|"
+    r"standardise the targets)",
+    r"distances between such float32 points.*Standardise the features",
 ]
 
-# Kinds of feature matrix: (dtype, magnitude), each as far as the dtype can go
-# and still leave room to compute: products of two features must stay finite
-# (float64 1e150: 1e300; float32 1e17: 1e34). Beyond that, at float32 1e18 and
-# up, several solvers still overflow (a known gap). "frame" is a DataFrame of
-# mixed dtypes.
+# Kinds of feature matrix: (dtype, magnitude). float64 goes as far as leaves
+# room to compute (products of two features stay finite: 1e150 → 1e300).
+# float32 goes up to its maximum: 4e37 times the generated values (|v| ≤ 8)
+# reaches 3.2e38, still finite (3.4e38 is the largest float32). From about 1e18
+# on, float32 sums of squares overflow: linear models refuse such data at fit
+# (skdeep._validation.check_float32_magnitude), neighbours refuse it when their
+# float32 distances could overflow, networks raise TrainingDivergedError when
+# their training overflows, each with advice (see ACTIONABLE). "frame" is a
+# DataFrame of mixed dtypes.
 X_KINDS = [
     ("float64", 1.0),
     ("float64", 1e150),
@@ -400,6 +409,9 @@ X_KINDS = [
     ("float32", 1.0),
     ("float32", 1e17),
     ("float32", 1e-17),
+    ("float32", 1e18),
+    ("float32", 1e30),
+    ("float32", 4e37),
     ("float16", 1.0),
     ("int64", 1.0),
     ("int64", 1e6),

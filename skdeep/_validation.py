@@ -1,0 +1,229 @@
+"""Input checks that scikit-learn's ``validate_data`` does not make for us.
+
+skdeep computes float32 input in float32. Two things can then overflow that
+float64 never meets in practice:
+
+* Training sums products of features: the Gram matrix ``XᵀX`` of the closed
+  forms, Newton's Hessian ``XᵀDX``, gradients and their norms. Each is bounded
+  by the sum of squares of the entries, ``‖X‖²_F ≤ n·p·max|x|²``. Keeping
+  that sum below a quarter of float32's maximum (3.4e38; a quarter leaves room
+  for residuals, penalties and rounding added to it) gives the bound
+  ``max|x| ≤ √(max / (4·n·p))``: 8.4e17 for 30 rows of 4 features, 4.6e14 for
+  a million rows of 100. :func:`check_float32_magnitude` refuses data beyond
+  it before any arithmetic, with advice, instead of letting an overflow turn
+  into ``inf`` coefficients and RuntimeWarnings.
+* Nearest neighbours compute distances in a scaled form that never overflows,
+  but return them in the dtype of the data: the distance between float32
+  points of magnitude ``m`` in ``p`` features can reach ``2·p·m``, beyond
+  float32's range when ``m > max / (2·p)``. :func:`check_float32_distances`.
+* Prediction multiplies queries by learned weights: float32 queries far larger
+  than the training data can overflow there, which no check of the queries
+  alone can foresee (it depends on the weights). The predictions are computed
+  with overflow silenced and :func:`check_float32_predictions` refuses them
+  when they are not finite. A model that computes in float32 cannot take
+  float64 queries beyond float32's range at all: :func:`check_castable`.
+
+:func:`validate_data` is scikit-learn's, with one of its warnings silenced (see
+there).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.sparse
+import sklearn.utils.validation
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def validate_data(estimator, /, *args, **kwargs):
+    """:func:`sklearn.utils.validation.validate_data`, without its spurious warning.
+
+    scikit-learn tests for NaN and infinity by summing the array first and
+    falls back to an element-wise test when the sum is not finite. It silences
+    the overflow of that sum, but not the ``inf + (-inf)`` that follows when
+    large values of both signs overflow (float32 data near 3.4e38): numpy then
+    warns "invalid value encountered in reduce" from inside scikit-learn,
+    although the element-wise test that follows gives the right answer. Only
+    that warning category is silenced, and only during validation; any value
+    made NaN or infinite here is still refused by that same element-wise test.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.base import BaseEstimator
+    >>> X = np.array([[3e38], [-3e38]], dtype=np.float32)
+    >>> validate_data(BaseEstimator(), X, dtype=np.float32).dtype
+    dtype('float32')
+    """
+    with np.errstate(invalid="ignore"):
+        return sklearn.utils.validation.validate_data(estimator, *args, **kwargs)
+
+
+def largest_magnitude(array) -> float:
+    """``max |a|`` over a dense array or a sparse matrix's stored values; 0 if none.
+
+    A min/max pair: no temporary the size of the array (``np.abs`` would make
+    one).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> largest_magnitude(np.array([[1.0, -7.5], [3.0, 2.0]]))
+    7.5
+    """
+    values = array.data if scipy.sparse.issparse(array) else np.asarray(array)
+    if values.size == 0:
+        return 0.0
+    return max(-float(values.min()), float(values.max()))
+
+
+def float32_bound(n_entries: int) -> float:
+    """The largest magnitude float32 training accepts for ``n_entries`` values.
+
+    ``√(max / (4·n_entries))``: the sum of the squares of ``n_entries`` values
+    of at most this magnitude is at most a quarter of float32's maximum.
+
+    Examples
+    --------
+    >>> f"{float32_bound(1):.3g}"
+    '9.22e+18'
+    >>> f"{float32_bound(30 * 4):.3g}"
+    '8.42e+17'
+    """
+    return math.sqrt(FLOAT32_MAX / (4 * max(int(n_entries), 1)))
+
+
+def check_float32_magnitude(array, *, dtype, name: str = "X") -> None:
+    """Refuse values whose float32 sums of squares could overflow.
+
+    Nothing is checked unless the computation runs in float32 (``dtype``):
+    float64 data is never refused here. ``array`` may have another dtype
+    (targets cast to the dtype of X, for example).
+
+    Parameters
+    ----------
+    array : ndarray or sparse matrix
+        The features (``name="X"``) or targets (``name="y"``) of a fit.
+    dtype : dtype
+        The dtype the fit computes in.
+    name : {"X", "y"}, default="X"
+        The name of the array, for the message.
+
+    Raises
+    ------
+    ValueError
+        If ``dtype`` is float32 and some ``|value|`` exceeds
+        :func:`float32_bound` of the array's size.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.full((30, 4), 1e17, dtype=np.float32)
+    >>> check_float32_magnitude(X, dtype=X.dtype)
+    >>> check_float32_magnitude(X * 100, dtype=X.dtype)
+    Traceback (most recent call last):
+    ...
+    ValueError: X holds values up to 1e+19; float32 arithmetic on them overflows ...
+    >>> check_float32_magnitude(X.astype(np.float64) * 100, dtype=np.float64)
+    """
+    if np.dtype(dtype) != np.float32:
+        return
+    n_entries = math.prod(array.shape)
+    bound = float32_bound(n_entries)
+    peak = largest_magnitude(array)
+    if peak <= bound:
+        return
+    if name == "X":
+        advice = (
+            "Standardise the features (e.g. sklearn.preprocessing.StandardScaler) "
+            "or pass float64 data."
+        )
+    else:
+        advice = (
+            "The fit runs in float32 because X is float32: standardise the "
+            "targets (e.g. sklearn.compose.TransformedTargetRegressor with a "
+            "StandardScaler) or pass X as float64."
+        )
+    raise ValueError(
+        f"{name} holds values up to {peak:.3g}; float32 arithmetic on them "
+        f"overflows (the sum of the squares of its {n_entries} entries can exceed "
+        f"{FLOAT32_MAX:.3g}; the limit for this size is {bound:.3g}). {advice}"
+    )
+
+
+def check_castable(array, dtype) -> None:
+    """Refuse values that do not fit ``dtype`` (float64 queries of a float32 model).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_castable(np.array([[1e30]]), np.float32)
+    >>> check_castable(np.array([[1e150]]), np.float32)
+    Traceback (most recent call last):
+    ...
+    ValueError: X holds values up to 1e+150, beyond the float32 range ...
+    """
+    limit = float(np.finfo(dtype).max)
+    peak = largest_magnitude(array)
+    if peak > limit:
+        raise ValueError(
+            f"X holds values up to {peak:.3g}, beyond the {np.dtype(dtype)} range "
+            f"(±{limit:.3g}) this model computes in (it was fitted on "
+            f"{np.dtype(dtype)} data). Scale the queries as the training data was "
+            "scaled, or refit on float64 data."
+        )
+
+
+def check_float32_distances(X) -> None:
+    """Refuse float32 points whose distances may exceed float32's range.
+
+    Any Minkowski distance between two points of magnitude at most ``m`` in
+    ``p`` features is at most their Manhattan distance, ``2·p·m``; keeping it
+    below float32's maximum gives the bound ``m ≤ max / (2·p)``. float64 data
+    is never refused.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_float32_distances(np.full((3, 2), 8e37, dtype=np.float32))
+    >>> check_float32_distances(np.full((3, 2), 9e37, dtype=np.float32))
+    Traceback (most recent call last):
+    ...
+    ValueError: X holds values up to 9e+37; the distances between such float32 ...
+    """
+    if X.dtype != np.float32:
+        return
+    bound = FLOAT32_MAX / (2 * max(X.shape[1], 1))
+    peak = largest_magnitude(X)
+    if peak > bound:
+        raise ValueError(
+            f"X holds values up to {peak:.3g}; the distances between such float32 "
+            f"points can exceed {FLOAT32_MAX:.3g}, the largest float32 (the limit "
+            f"for {X.shape[1]} features is {bound:.3g}). Standardise the features "
+            "(e.g. sklearn.preprocessing.StandardScaler) or pass float64 data."
+        )
+
+
+def check_float32_predictions(predictions: np.ndarray, X) -> None:
+    """Refuse float32 predictions that overflowed (queries far beyond the fit data).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_float32_predictions(np.array([1.0], np.float32), np.ones((1, 1)))
+    >>> check_float32_predictions(np.array([np.inf], np.float32), np.ones((1, 1)))
+    Traceback (most recent call last):
+    ...
+    ValueError: The float32 predictions for X (values up to 1) overflow: ...
+    """
+    if predictions.dtype != np.float32 or np.isfinite(predictions).all():
+        return
+    raise ValueError(
+        f"The float32 predictions for X (values up to {largest_magnitude(X):.3g}) "
+        "overflow: the queries are far larger than the data the model was fitted "
+        "on. Scale them as the training data was scaled (e.g. with the "
+        "StandardScaler fitted on it), or fit and predict on float64 data."
+    )
