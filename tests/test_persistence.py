@@ -11,6 +11,7 @@ import zipfile
 
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse
 from numpy.testing import assert_array_equal
@@ -239,7 +240,6 @@ def test_paths_and_file_objects_are_accepted(tmp_path, kind):
 
 
 def test_feature_names_from_a_dataframe_survive():
-    pd = pytest.importorskip("pandas")
     frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
     estimator = make_pipeline(StandardScaler(), LogisticRegression()).fit(
         frame, CLASSES
