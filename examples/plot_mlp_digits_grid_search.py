@@ -92,6 +92,23 @@ fig.colorbar(image, ax=ax, label="CV accuracy")
 fig.tight_layout()
 
 # %%
+# How the tuned network trains. :class:`skdeep.plot.TrainingHistoryDisplay`
+# draws the per-epoch curves of ``history_``. A refit of the winner with
+# ``early_stopping=True`` also holds out 10 % of the training rows and records
+# the validation loss and accuracy: training stops once the validation
+# accuracy has stalled for ``n_iter_no_change`` epochs, and keeps the weights
+# of the best epoch.
+from sklearn.base import clone
+
+from skdeep.plot import TrainingHistoryDisplay
+
+monitored = clone(search.best_estimator_).set_params(mlpclassifier__early_stopping=True)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    monitored.fit(X_train, y_train)
+TrainingHistoryDisplay.from_estimator(monitored, name="the tuned MLP, early stopping")
+
+# %%
 # On the held-out test set: the confusion matrix (rows: true digit, columns:
 # predicted) and some of the digits the tuned network gets wrong. Most
 # mistakes are between digits that share strokes at 8×8 resolution.
