@@ -62,9 +62,11 @@ def workers_used(task_stream) -> set:
     return {task["worker"] for task in task_stream.data}
 
 
-def test_workers_start_with_one_blas_and_openmp_thread(client):
-    # Dask's nanny sets these before it spawns a worker, so a worker's tasks do
-    # not oversubscribe its cores; skdeep only ever lowers the count.
+def test_precondition_workers_run_one_blas_thread_like_the_local_reference(client):
+    # Not a test of skdeep (tests/test_threads.py checks that skdeep never raises
+    # a thread limit) but of what the comparisons below assume: Dask's nanny
+    # sets these before it spawns a worker, so the workers sum every product in
+    # the same order as the single-threaded local reference.
     environ = dask.config.get("distributed.nanny.pre-spawn-environ")
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         assert int(environ[variable]) == 1

@@ -273,17 +273,24 @@ def train(
     return history
 
 
+_GROWING_EPOCHS = 3
+
+
 def _blew_up(losses: list[float], best: float) -> bool:
-    """Whether the training loss ended far above both its best and its start.
+    """Whether the training loss ended far above both its best and its start, growing.
 
     A step too large for the problem makes the loss grow geometrically. It may
     stay finite until the epochs run out or the stall rule stops training
     (growth is no improvement), which would otherwise hand back the large,
-    finite, useless weights of the last epoch as a fitted model.
+    finite, useless weights of the last epoch as a fitted model. A spike that
+    training is recovering from (a warm restart of the learning rate) is not
+    divergence: the loss must also have grown in each of the last epochs.
     """
-    if len(losses) < 2:
+    if len(losses) <= _GROWING_EPOCHS:
         return False
-    return losses[-1] > 10.0 * best and losses[-1] > losses[0]
+    recent = losses[-_GROWING_EPOCHS - 1 :]
+    growing = all(a < b for a, b in zip(recent, recent[1:]))
+    return growing and losses[-1] > 10.0 * best and losses[-1] > losses[0]
 
 
 def _network_dtype(network) -> np.dtype:

@@ -225,6 +225,23 @@ def test_a_loss_that_grows_but_stays_finite_is_divergence_not_convergence(rng, t
                epochs=20, batch_size=50, tol=tol)  # fmt: skip
 
 
+def test_a_loss_spike_that_training_recovers_from_is_not_divergence(rng):
+    # The loss of the last epoch is 100 times its best and above its start,
+    # but it is falling again (as after a warm restart): not divergence. The
+    # same losses still growing at the end are.
+    recovering = [1.0, 0.01, 0.005, 50.0, 200.0, 100.0]
+    assert not nn.training._blew_up(recovering, best=0.005)
+    assert nn.training._blew_up([1.0, 0.01, 0.005, 50.0, 100.0, 200.0], best=0.005)
+
+
+def test_cosine_warm_restarts_at_a_high_rate_train_without_a_divergence_error(rng):
+    X, y = _blobs(rng)
+    schedule = nn.schedules.get("cosine_restarts", learning_rate=0.5, T_0=20)
+    sgd = nn.optimizers.get("sgd", learning_rate=schedule, momentum=0.9)
+    history = _train(X, y, rng, optimizer=sgd, epochs=60, batch_size=16, tol=None)
+    assert history.n_epochs == 60
+
+
 def test_overflowing_validation_outputs_stop_training_as_divergence(rng):
     # Finite weights, but the validation rows are so large that the outputs
     # overflow: the validation score would be computed from inf and NaN.
