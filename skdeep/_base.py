@@ -248,8 +248,9 @@ class BaseNetwork(BaseEstimator):
         return network
 
     def _set_penalties(self, network, rows: float) -> None:
-        # scikit-learn divides ½·alpha‖W‖² by the (weighted) rows of each batch, so
-        # alpha means the same here; l1 is scaled the same way.
+        # ½·alpha‖W‖² (and l1‖W‖₁) divided by the nominal weighted batch size, as
+        # scikit-learn divides by each batch's own weighted rows: alpha means the
+        # same, except on an epoch's last, smaller batch and unevenly weighted ones.
         for layer in _dense_layers(network):
             layer.l2 = self.alpha / rows
             layer.l1 = self.l1 / rows

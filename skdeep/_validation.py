@@ -8,7 +8,7 @@ float64 never meets in practice:
   by the sum of squares of the entries, ``‖X‖²_F ≤ n·p·max|x|²``. Keeping
   that sum below a quarter of float32's maximum (3.4e38; a quarter leaves room
   for residuals, penalties and rounding added to it) gives the bound
-  ``max|x| ≤ √(max / (4·n·p))``: 8.4e17 for 30 rows of 4 features, 4.6e14 for
+  ``max|x| ≤ √(max / (4·n·p))``: 8.4e17 for 30 rows of 4 features, 9.2e14 for
   a million rows of 100. :func:`check_float32_magnitude` refuses data beyond
   it before any arithmetic, with advice, instead of letting an overflow turn
   into ``inf`` coefficients and RuntimeWarnings.

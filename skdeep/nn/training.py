@@ -9,6 +9,7 @@ decide whether to stop. Each of those is a small function here, so the loop in
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable
@@ -289,7 +290,7 @@ def _blew_up(losses: list[float], best: float) -> bool:
     if len(losses) <= _GROWING_EPOCHS:
         return False
     recent = losses[-_GROWING_EPOCHS - 1 :]
-    growing = all(a < b for a, b in zip(recent, recent[1:]))
+    growing = all(a < b for a, b in itertools.pairwise(recent))
     return growing and losses[-1] > 10.0 * best and losses[-1] > losses[0]
 
 
