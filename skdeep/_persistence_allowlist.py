@@ -153,6 +153,43 @@ def transient_attributes(cls: type) -> tuple[frozenset, frozenset]:
     return dropped, zeroed
 
 
+@functools.cache
+def _must_be_none() -> dict[type, tuple[str, ...]]:
+    from sklearn.pipeline import Pipeline
+
+    # A Pipeline's memory caches fitted steps as joblib pickles in a folder it
+    # names and unpickles them on a cache hit: a file could point it at any
+    # folder. The other parameters of the allow-listed classes name no file
+    # and run no code beyond skdeep's and scikit-learn's own (callables are
+    # only the allow-listed functions and objects; Pipeline.transform_input is
+    # a list of metadata names, verbose only prints).
+    return {Pipeline: ("memory",)}
+
+
+def parameter_problem(obj) -> str | None:
+    """Why the constructor parameters of ``obj`` must not be saved or loaded.
+
+    ``None`` if they are fine: the parameters that must be None are None, and
+    a class with ``_parameter_constraints`` accepts them
+    (``obj._validate_params()``), as its ``fit`` would check.
+    """
+    cls = type(obj)
+    for name in _must_be_none().get(cls, ()):
+        value = vars(obj).get(name)
+        if value is not None:
+            return (
+                f"{cls.__name__}.{name} must be None, not {value!r:.80}: a "
+                f"{cls.__name__} with {name} reads and writes pickles in the "
+                "folder it names."
+            )
+    if hasattr(cls, "_parameter_constraints"):
+        try:
+            obj._validate_params()
+        except (TypeError, ValueError) as error:
+            return f"invalid parameters of {cls.__name__} ({error})"
+    return None
+
+
 # numpy bit generators a saved Generator may use, by name.
 BIT_GENERATORS: dict[str, type] = {
     cls.__name__: cls

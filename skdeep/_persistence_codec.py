@@ -40,6 +40,7 @@ the allow-list dictionary, never from importing a name found in the file.
 
 from __future__ import annotations
 
+import inspect
 from collections import Counter
 
 import numpy as np
@@ -195,6 +196,10 @@ class _Encoder:
         node["attributes"] = {
             k: self.encode(v, f"{path}.{k}") for k, v in attributes.items()
         }
+        if params is not None:
+            problem = allow.parameter_problem(value)
+            if problem is not None:
+                raise TypeError(f"Cannot save {path}: {problem}.")
         return node
 
     def add_array(self, array: np.ndarray, path: str) -> int:
@@ -348,9 +353,13 @@ class _Decoder:
         dtype = parse_dtype(node["__scalar__"], allow.SCALAR_KINDS, path)
         value = node.get("value")
         if dtype.kind == "c":
-            if type(value) is not list or len(value) != 2:
-                raise ValueError(f"{path}: a complex scalar is a [real, imag] pair.")
-            value = complex(*(self.decode(v, path) for v in value))
+            parts = [self.decode(v, path) for v in expect(value, list, path)]
+            if len(parts) != 2 or not all(type(v) in (int, float) for v in parts):
+                raise ValueError(
+                    f"{path}: a complex scalar is a [real, imag] pair of numbers, "
+                    f"got {value!r:.80}."
+                )
+            value = complex(*parts)
         else:
             value = self.decode(value, path)
         expected = {"b": (bool,), "i": (int,), "u": (int,), "U": (str,)}
@@ -436,8 +445,24 @@ class _Decoder:
                 f"{path}: {sorted(params.keys() & attributes.keys())} are given both "
                 "as parameters and as attributes."
             )
+        for key in attributes:
+            # An instance attribute named like a method would replace it
+            # (``predict`` → an allow-listed function), and one named like a
+            # class-level table would change it (``_parameter_constraints``).
+            # Only plain defaults (History's counters) may be overridden.
+            static = inspect.getattr_static(cls, key, None)
+            if type(static) not in (*_PLAIN_SCALARS, float):
+                raise ValueError(
+                    f"{path}: attribute {key!r} would replace the method or class "
+                    f"attribute {name}.{key}; a file may only set parameters and "
+                    "data attributes."
+                )
         vars(obj).update(params)
         vars(obj).update(attributes)
+        if get_param_names is not None:
+            problem = allow.parameter_problem(obj)
+            if problem is not None:
+                raise ValueError(f"{path}: {problem}.")
         return obj
 
     def decode_attributes(self, node, path) -> dict:

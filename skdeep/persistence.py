@@ -43,10 +43,22 @@ FORMAT_NAME = "skdeep-model"
 FORMAT_VERSION = 1
 _HEADER = "model.json"
 # Limits that bound what a crafted file can make load allocate before any
-# check: the JSON document (a model's header is kilobytes to a few megabytes)
-# and the npy header of each array.
-MAX_HEADER_BYTES = 256 * 2**20
+# check. The JSON document never holds array data, only parameters, the
+# structure of the model, label names and per-epoch history (about 300 bytes
+# an epoch): a four-layer MLP with batch norm and early stopping trained for
+# 2000 epochs writes 0.6 MB, so 16 MiB leaves a wide margin. Parsing JSON costs
+# up to ~70 bytes of memory per byte of document (``[]`` repeated), so this cap
+# also bounds what parsing a crafted header can take.
+MAX_HEADER_BYTES = 16 * 2**20
+# The header is deflated; real headers compress 3 to 12 times (measured on the
+# estimators in the tests), while deflate can reach about 1000. Refusing more
+# than 100 keeps a file's header within 100 times the bytes it occupies, so a
+# small file cannot ask for a large parse.
+MAX_HEADER_COMPRESSION_RATIO = 100
 _MAX_NPY_HEADER_BYTES = 2**16 + 16
+# Array data is read in pieces of this size, so that memory grows with the
+# bytes actually present, not with sizes declared in a crafted zip directory.
+_READ_CHUNK_BYTES = 2**20
 _PICKLE_PROTOCOL_2_PLUS = b"\x80"
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 
@@ -73,6 +85,11 @@ def save(estimator: BaseEstimator, path: str | os.PathLike | IO[bytes]) -> None:
     TypeError
         If ``estimator`` or any value it holds cannot be saved; the message
         names the attribute (e.g. ``KNN.weights``) and lists what is supported.
+        Also if a parameter is invalid for its class, or a ``Pipeline`` has a
+        ``memory`` cache (its pickles would be trusted when loaded).
+    ValueError
+        If the estimator's JSON header would exceed the 16 MiB that
+        :func:`load` accepts (a history of tens of thousands of epochs).
 
     See Also
     --------
@@ -116,6 +133,12 @@ def save(estimator: BaseEstimator, path: str | os.PathLike | IO[bytes]) -> None:
     }
     # allow_nan=False: every non-finite float must already be a tagged value.
     document = json.dumps(header, allow_nan=False, indent=1).encode("utf-8")
+    if len(document) > MAX_HEADER_BYTES:
+        raise ValueError(
+            f"Cannot save this {type(estimator).__name__}: its {_HEADER} would take "
+            f"{len(document)} bytes, more than the {MAX_HEADER_BYTES} load accepts "
+            "(it holds parameters, labels and the per-epoch history, not arrays)."
+        )
     if isinstance(path, (str, os.PathLike)):
         _save_to_path(os.fspath(path), document, stored)
     else:
@@ -136,7 +159,12 @@ def _save_to_path(path: str, document: bytes, stored: list[np.ndarray]) -> None:
 
 def _write_zip(file, document: bytes, stored: list[np.ndarray]) -> None:
     with zipfile.ZipFile(file, "w") as archive:
-        archive.writestr(_HEADER, document, compress_type=zipfile.ZIP_DEFLATED)
+        # A header that deflates more than load accepts (a long, flat history)
+        # is stored as it is, so that load reads every file save writes.
+        ratio = len(document) / len(zlib.compress(document))
+        deflate = ratio < MAX_HEADER_COMPRESSION_RATIO / 2
+        compress = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
+        archive.writestr(_HEADER, document, compress_type=compress)
         for number, array in enumerate(stored):
             # Stored uncompressed: float data barely compresses, and the loader
             # can then check each member's size against its declared shape.
@@ -171,8 +199,10 @@ def load(path: str | os.PathLike | IO[bytes]) -> BaseEstimator:
     ValueError
         If the file is a pickle, not a zip archive, truncated or tampered
         with, names a class that is not on the allow-list, was written by a
-        newer format version, or holds arrays that do not match their
-        declared dtype and shape. The message says which.
+        newer format version, holds arrays that are compressed or do not
+        match their declared dtype and shape, attributes that would replace
+        a method, or parameters the class refuses (including a ``Pipeline``
+        ``memory`` that is not None). The message says which.
 
     Warns
     -----
@@ -283,6 +313,12 @@ def _read_header(archive: zipfile.ZipFile, infos: dict) -> dict:
             f"The skdeep file's {_HEADER} declares {info.file_size} bytes, more "
             f"than the {MAX_HEADER_BYTES} a header may have."
         )
+    if info.file_size > MAX_HEADER_COMPRESSION_RATIO * max(info.compress_size, 1):
+        raise ValueError(
+            f"The skdeep file's {_HEADER} expands from {info.compress_size} to "
+            f"{info.file_size} bytes, more than {MAX_HEADER_COMPRESSION_RATIO} "
+            "times: skdeep headers never compress that well."
+        )
     try:
         header = json.loads(
             archive.read(info).decode("utf-8"),
@@ -324,9 +360,18 @@ def _read_header(archive: zipfile.ZipFile, infos: dict) -> dict:
 
 def _read_array(archive, info, dtype: np.dtype, shape: tuple) -> np.ndarray:
     name = info.filename
+    # skdeep.save stores arrays uncompressed, so a member's size on disk is its
+    # size in memory: a deflated member could expand a small file into a
+    # large array (a zip bomb).
+    if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
+        raise ValueError(
+            f"{name}: array members must be stored uncompressed, as skdeep.save "
+            f"writes them (this one is compressed from {info.file_size} to "
+            f"{info.compress_size} bytes)."
+        )
     nbytes = math.prod(shape) * dtype.itemsize
-    # Checked before reading: a member cannot make load decompress more than
-    # its declared array needs (zipfile stops at the declared size).
+    # Checked before reading: a member cannot make load read more than its
+    # declared array needs.
     if not nbytes <= info.file_size <= nbytes + _MAX_NPY_HEADER_BYTES:
         raise ValueError(
             f"{name}: its size ({info.file_size} bytes) does not match the declared "
@@ -334,21 +379,54 @@ def _read_array(archive, info, dtype: np.dtype, shape: tuple) -> np.ndarray:
         )
     try:
         with archive.open(info) as member:
-            array = np.lib.format.read_array(member, allow_pickle=False)
+            fortran_order = _read_npy_header(member, name, dtype, shape)
+            data = _read_exactly(member, nbytes, name)
             if member.read(1):
                 raise ValueError(f"{name}: trailing data after the array.")
     except (ValueError, OSError, EOFError) as error:
-        if "allow_pickle" in str(error) or "Object arrays" in str(error):
-            raise ValueError(f"{name}: object arrays are never loaded.") from error
         if isinstance(error, ValueError) and str(error).startswith(name):
             raise
         raise ValueError(f"{name}: not a valid .npy array ({error}).") from error
-    if type(array) is not np.ndarray or array.dtype != dtype or array.shape != shape:
+    if nbytes == 0:  # frombuffer cannot view zero bytes as a zero-width dtype
+        return np.empty(shape, dtype, order="F" if fortran_order else "C")
+    # A bytearray, so the array is writable like any fitted attribute.
+    flat = np.frombuffer(data, dtype=dtype)
+    return flat.reshape(shape, order="F" if fortran_order else "C")
+
+
+def _read_npy_header(member, name: str, dtype: np.dtype, shape: tuple) -> bool:
+    """Check the member's own npy header against the JSON declaration, before
+    anything is allocated from it; return its ``fortran_order``."""
+    version = np.lib.format.read_magic(member)
+    readers = {
+        (1, 0): np.lib.format.read_array_header_1_0,
+        (2, 0): np.lib.format.read_array_header_2_0,
+    }
+    if version not in readers:
+        raise ValueError(f"{name}: .npy format version {version} is not supported.")
+    npy_shape, fortran_order, npy_dtype = readers[version](
+        member, max_header_size=_MAX_NPY_HEADER_BYTES
+    )
+    if npy_dtype.hasobject:
+        raise ValueError(f"{name}: object arrays are never loaded.")
+    if npy_dtype != dtype or tuple(npy_shape) != shape:
         raise ValueError(
-            f"{name}: holds a {getattr(array, 'dtype', '?')} array of shape "
-            f"{getattr(array, 'shape', '?')}, declared {dtype} of shape {shape}."
+            f"{name}: holds a {npy_dtype} array of shape {tuple(npy_shape)}, "
+            f"declared {dtype} of shape {shape}."
         )
-    return array
+    return bool(fortran_order)
+
+
+def _read_exactly(member, nbytes: int, name: str) -> bytearray:
+    data = bytearray()
+    while len(data) < nbytes:
+        chunk = member.read(min(nbytes - len(data), _READ_CHUNK_BYTES))
+        if not chunk:
+            raise ValueError(
+                f"{name}: truncated: {len(data)} of {nbytes} bytes of array data."
+            )
+        data += chunk
+    return data
 
 
 def _warn_on_sklearn_version(header: dict) -> None:

@@ -493,6 +493,18 @@ def test_a_flipped_byte_in_an_array_is_detected():
             ),
             "does not fit dtype",
         ),
+        (
+            lambda h: h["estimator"]["attributes"].update(
+                n_iter_={"__scalar__": "<c16", "value": ["1", "2"]}
+            ),
+            r"complex scalar is a \[real, imag\] pair of numbers",
+        ),
+        (
+            lambda h: h["estimator"]["attributes"].update(
+                n_iter_={"__scalar__": "<c16", "value": [[1], [2]]}
+            ),
+            r"complex scalar is a \[real, imag\] pair of numbers",
+        ),
     ],
 )
 def test_tampered_headers_are_refused(change, message):
@@ -500,19 +512,196 @@ def test_tampered_headers_are_refused(change, message):
         skdeep.load(_with_header(change))
 
 
-def test_a_member_larger_than_its_declared_array_is_not_decompressed():
+def test_a_member_larger_than_its_declared_array_is_not_read():
     members = _archive(LeastSquaresRegressor().fit(X, TARGET))
     (name,) = [n for n in members if n.endswith(".npy")]
     payload = io.BytesIO()
-    np.save(payload, np.zeros(10**6))  # 8 MB of zeros deflate to about 8 kB
+    np.save(payload, np.zeros(10**4))
+    members[name] = payload.getvalue()
+    with pytest.raises(ValueError, match=r"size \(80128 bytes\) does not match"):
+        skdeep.load(_zip(members))
+
+
+def _npy_member(header: dict, data: bytes) -> bytes:
+    """An .npy member whose header says ``header``, followed by ``data``."""
+    member = io.BytesIO()
+    np.lib.format.write_array_header_1_0(member, header)
+    return member.getvalue() + data
+
+
+def _with_member(shape, dtype, member: bytes, compress=zipfile.ZIP_STORED):
+    """A fitted LeastSquaresRegressor's file whose only array member is
+    replaced by ``member`` and declared as ``dtype`` of ``shape`` in the JSON."""
+    members = _archive(LeastSquaresRegressor().fit(X, TARGET))
+    (name,) = [n for n in members if n.endswith(".npy")]
+    header = json.loads(members["model.json"])
+    (entry,) = [e for e in header["arrays"] if e["kind"] == "npy"]
+    entry.update(shape=list(shape), dtype=dtype)
+    members["model.json"] = json.dumps(header).encode()
+    members[name] = member
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for member_name, data in members.items():
+            archive.writestr(
+                member_name, data, compress_type=compress if member_name == name else 0
+            )
+    buffer.seek(0)
+    return buffer
+
+
+def test_a_compressed_array_member_is_refused_before_decompressing():
+    # A zip bomb: 8 MB of zeros deflate to 8 kB, and the JSON declares them.
+    payload = io.BytesIO()
+    np.save(payload, np.zeros(10**6))
+    buffer = _with_member((10**6,), "<f8", payload.getvalue(), zipfile.ZIP_DEFLATED)
+    assert len(buffer.getvalue()) < 100_000
+    with pytest.raises(ValueError, match=r"0.npy: array members must be stored un"):
+        skdeep.load(buffer)
+
+
+def test_the_npy_header_is_checked_against_the_declaration_before_reading():
+    data = np.arange(2.0).tobytes()
+    # The member's own header claims 2**45 elements (256 TiB): numpy would
+    # allocate by it; load compares it with the JSON's (1, 2) first.
+    huge = _npy_member(
+        {"descr": "<f8", "fortran_order": False, "shape": (2**45,)}, data
+    )
+    with pytest.raises(ValueError, match=r"holds a float64 array of shape \(35184"):
+        skdeep.load(_with_member((1, 2), "<f8", huge))
+    other = _npy_member({"descr": "<i8", "fortran_order": False, "shape": (1, 2)}, data)
+    with pytest.raises(ValueError, match=r"holds a int64 array.*declared float64"):
+        skdeep.load(_with_member((1, 2), "<f8", other))
+    extra = _npy_member(
+        {"descr": "<f8", "fortran_order": False, "shape": (1, 2)}, data + b"\0" * 8
+    )
+    with pytest.raises(ValueError, match="trailing data after the array"):
+        skdeep.load(_with_member((1, 2), "<f8", extra))
+    # Declaration and header agree: the array is read as declared, writable.
+    coef = np.array([1.0, -2.0, 3.0, 0.5])
+    member = _npy_member(
+        {"descr": "<f8", "fortran_order": False, "shape": (4,)}, coef.tobytes()
+    )
+    loaded = skdeep.load(_with_member((4,), "<f8", member))
+    assert_array_equal(loaded.coef_, coef)
+    assert loaded.coef_.flags.writeable
+
+
+def test_a_pipeline_cache_folder_is_refused_at_save_and_at_load(tmp_path):
+    # Pipeline(memory=folder) writes joblib pickles there during fit and
+    # unpickles them on a cache hit.
+    cached = make_pipeline(StandardScaler(), KNN(), memory=str(tmp_path))
+    with pytest.raises(TypeError, match=r"Pipeline.memory must be None.*pickles"):
+        skdeep.save(cached, io.BytesIO())
+
+    def point_at_folder(header):
+        header["estimator"]["params"]["memory"] = str(tmp_path)
+
+    pipeline = make_pipeline(StandardScaler(), KNN())
+    with pytest.raises(ValueError, match=r"Pipeline.memory must be None"):
+        skdeep.load(_with_header(point_at_folder, pipeline))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "estimator, name, value",
+    [
+        (LogisticRegression(), "C", "oops"),
+        (MLPClassifier(**FAST), "hidden_layer_sizes", -3),
+        (KNN(), "n_neighbors", 0),
+        (make_pipeline(StandardScaler(), KNN()), "verbose", "loud"),
+    ],
+)
+def test_parameters_are_validated_at_save_and_at_load(estimator, name, value):
+    cls = type(estimator).__name__
+
+    def tamper(header):
+        header["estimator"]["params"][name] = value
+
+    with pytest.raises(ValueError, match=rf"invalid parameters of {cls}.*'{name}'"):
+        skdeep.load(_with_header(tamper, estimator))
+    estimator.set_params(**{name: value})
+    with pytest.raises(TypeError, match=rf"Cannot save {cls}: invalid parameters"):
+        skdeep.save(estimator, io.BytesIO())
+
+
+@pytest.mark.parametrize(
+    "estimator, attribute",
+    [
+        (LeastSquaresRegressor(), "predict"),
+        (MLPClassifier(**FAST), "fit"),
+        (MLPClassifier(**FAST), "_validate_params"),
+        (KNN(), "_get_param_names"),  # a classmethod
+        (make_pipeline(StandardScaler(), KNN()), "predict_proba"),  # available_if
+        (make_pipeline(StandardScaler(), KNN()), "named_steps"),  # a property
+        (LogisticRegression(), "_parameter_constraints"),  # would disable checks
+    ],
+)
+def test_an_attribute_cannot_replace_a_method(estimator, attribute):
+    def shadow(header):
+        header["estimator"]["attributes"][attribute] = (
+            {} if attribute == "_parameter_constraints"
+            else {"__function__": "skdeep.nn.activations.sigmoid"}
+        )  # fmt: skip
+
+    with pytest.raises(ValueError, match=rf"'{attribute}' would replace the method"):
+        skdeep.load(_with_header(shadow, estimator))
+
+
+def _deflated(members: dict[str, bytes]) -> io.BytesIO:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for member, data in {**members, name: payload.getvalue()}.items():
-            archive.writestr(member, data)
-    assert len(buffer.getvalue()) < 100_000
+        for name, data in members.items():
+            archive.writestr(name, data)
     buffer.seek(0)
-    with pytest.raises(ValueError, match=r"size \(8000128 bytes\) does not match"):
+    return buffer
+
+
+def test_a_header_that_expands_too_much_is_not_parsed():
+    members = _archive(LeastSquaresRegressor().fit(X, TARGET))
+    header = json.loads(members["model.json"])
+    header["estimator"]["attributes"]["n_iter_"] = "placeholder"
+    # A million empty lists: 3 MB of JSON that deflate to a few kB and would
+    # take ~140 MB to parse.
+    document = json.dumps(header).replace('"placeholder"', "[" + "[]," * 10**6 + "0]")
+    members["model.json"] = document.encode()
+    buffer = _deflated(members)
+    assert len(buffer.getvalue()) < 50_000
+    with pytest.raises(ValueError, match=r"expands from \d+ to \d+ bytes, more than"):
         skdeep.load(buffer)
+    # Too large even uncompressed (whitespace is valid JSON).
+    padding = b" " * (skdeep.persistence.MAX_HEADER_BYTES + 1)
+    members["model.json"] = json.dumps(header).encode() + padding
+    with pytest.raises(ValueError, match=r"declares \d+ bytes, more than the"):
+        skdeep.load(_zip(members))
+
+
+def test_real_headers_are_far_within_the_header_limits(fitted):
+    estimator, _, _ = fitted
+    buffer = io.BytesIO()
+    skdeep.save(estimator, buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        info = archive.getinfo("model.json")
+    assert info.file_size < skdeep.persistence.MAX_HEADER_BYTES / 100
+    ratio = info.file_size / info.compress_size
+    assert ratio < skdeep.persistence.MAX_HEADER_COMPRESSION_RATIO / 4
+
+
+def test_save_writes_only_headers_that_load_accepts(monkeypatch):
+    # A long history of identical values deflates far beyond the bound that
+    # load enforces: save stores such a header uncompressed instead.
+    estimator = LeastSquaresRegressor().fit(X, TARGET)
+    estimator.n_iter_ = [0.25] * 50_000
+    buffer = io.BytesIO()
+    skdeep.save(estimator, buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        assert archive.getinfo("model.json").compress_type == zipfile.ZIP_STORED
+    buffer.seek(0)
+    assert skdeep.load(buffer).n_iter_ == estimator.n_iter_
+    # A header larger than load accepts is refused by save (a small limit
+    # here, rather than writing 16 MiB).
+    monkeypatch.setattr(skdeep.persistence, "MAX_HEADER_BYTES", 10_000)
+    with pytest.raises(ValueError, match=r"model.json would take \d+ bytes, more"):
+        skdeep.save(estimator, io.BytesIO())
 
 
 def test_deeply_nested_values_are_refused():
