@@ -10,25 +10,43 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import is_classifier, is_regressor
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["TrainingHistoryDisplay"]
 
+# How to get matplotlib; the ``python -m skdeep`` demo prints it too.
 _INSTALL_HINT = 'pip install "skdeep[plot]"'
 # The estimators that record ``history_`` (the ones trained epoch by epoch by
 # skdeep.nn.train or L-BFGS), named in the error for the others.
 _ESTIMATORS_WITH_HISTORY = "skdeep.MLPClassifier and skdeep.MLPRegressor"
 
 
-def _import_matplotlib():
+def _matplotlib_available() -> bool:
+    """Whether matplotlib (the optional ``plot`` extra) can be imported."""
     try:
         import matplotlib  # noqa: F401
-    except ImportError as error:
+    except ImportError:
+        return False
+    return True
+
+
+def _import_matplotlib():
+    if not _matplotlib_available():
         raise ImportError(
             "TrainingHistoryDisplay needs matplotlib, which is not installed; "
             f"install it with: {_INSTALL_HINT}"
-        ) from error
+        )
+
+
+def _check_no_label(kwargs: dict) -> None:
+    if "label" in kwargs:
+        raise TypeError(
+            "TrainingHistoryDisplay labels each curve itself ('training loss', "
+            "'validation loss', ...); remove label=, and use name= for a title "
+            "or the returned lines_ to relabel a curve."
+        )
 
 
 def _as_curve(values, name: str) -> np.ndarray | None:
@@ -130,7 +148,10 @@ class TrainingHistoryDisplay:
         name : str, default=None
             Title of the plot; ``estimator_name`` when None.
         **kwargs : dict
-            Passed to matplotlib's ``plot`` for every curve (e.g. ``linewidth``).
+            Passed to matplotlib's ``plot`` for every curve (e.g. ``linewidth``,
+            ``alpha``); they override the score curve's own style too, so
+            ``color=`` recolours all the curves alike. Not ``label``: each
+            curve has its own.
 
         Returns
         -------
@@ -138,6 +159,7 @@ class TrainingHistoryDisplay:
             This object, with ``figure_``, ``ax_``, ``score_ax_`` and ``lines_``.
         """
         _import_matplotlib()
+        _check_no_label(kwargs)
         loss = _as_curve(self.loss, "loss")
         if loss is None:
             raise ValueError("loss is empty: there is no training history to plot.")
@@ -193,15 +215,17 @@ class TrainingHistoryDisplay:
 
         Parameters
         ----------
-        estimator : estimator or Pipeline
+        estimator : estimator, Pipeline or TransformedTargetRegressor
             A fitted estimator with a ``history_`` (skdeep's MLPClassifier and
-            MLPRegressor), or a fitted Pipeline ending in one.
+            MLPRegressor), a fitted Pipeline ending in one, or a fitted
+            TransformedTargetRegressor around either (its losses and scores
+            are those of the transformed target).
         ax : matplotlib Axes, default=None
             Axes for the losses; a new figure and axes when None.
         name : str, default=None
             Title of the plot; the estimator's class name when None.
         **kwargs : dict
-            Passed to matplotlib's ``plot`` for every curve.
+            Passed to matplotlib's ``plot`` for every curve, as in :meth:`plot`.
 
         Returns
         -------
@@ -209,6 +233,10 @@ class TrainingHistoryDisplay:
             The display, with the curves drawn.
         """
         _import_matplotlib()
+        _check_no_label(kwargs)
+        if isinstance(estimator, TransformedTargetRegressor):
+            check_is_fitted(estimator)
+            estimator = estimator.regressor_  # the fitted copy of the regressor
         final = estimator[-1] if isinstance(estimator, Pipeline) else estimator
         check_is_fitted(final)
         history = getattr(final, "history_", None)

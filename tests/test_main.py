@@ -4,18 +4,28 @@ import csv
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.base import clone
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.datasets import load_diabetes, load_iris
 from sklearn.metrics import accuracy_score
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import KFold, ParameterGrid, train_test_split
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import skdeep
 from skdeep.__main__ import main
+from skdeep._demo import candidates as candidates_module
+from skdeep._demo import leaderboard
+from skdeep._demo.data import CLASSIFICATION, REGRESSION, load_csv
+from skdeep.nn import TrainingDivergedError
+
+# The checkout under test, for the subprocesses (the installed skdeep may be another).
+SOURCE_ROOT = str(Path(skdeep.__file__).resolve().parents[1])
 
 
 def _run(capsys, *argv):
@@ -253,6 +263,21 @@ def _error_cases(tmp_path):
     missing_target = _write_csv(
         tmp_path / "notarget.csv", ["a", "y"], [[1, 0], [2, ""], [3, 1]]
     )
+    huge_feature = _write_csv(
+        tmp_path / "huge.csv", ["a", "b", "y"],
+        [[1.0, 1e300 * (i % 2), i % 2] for i in range(20)],
+    )  # fmt: skip
+    huge_target = _write_csv(
+        tmp_path / "hugey.csv", ["a", "y"], [[i, 1e300 * (i + 0.5)] for i in range(20)]
+    )
+    infinite_target = _write_csv(
+        tmp_path / "infy.csv",
+        ["a", "y"],
+        [[i, i + 0.5] for i in range(19)] + [[1, "inf"]],
+    )
+    five_rows = _write_csv(
+        tmp_path / "five.csv", ["a", "y"], [[i, i + 0.5] for i in range(5)]
+    )
     a_file = tmp_path / "not-a-dir"
     a_file.write_text("x")
     not_utf8 = tmp_path / "latin1.csv"
@@ -276,6 +301,16 @@ def _error_cases(tmp_path):
         (["--csv", duplicated, "--target", "y"], "repeats the column name(s) 'a'"),
         (["--csv", only_target, "--target", "y"], "has no feature columns"),
         (["--csv", missing_target, "--target", "y"], "has 1 missing value(s)"),
+        (["--csv", huge_feature, "--target", "y"],
+         "column 'b' of {huge} holds values up to 1e+300; values beyond ±1e+150 "
+         "overflow the scaling: rescale the column"),
+        (["--csv", huge_target, "--target", "y"],
+         "column 'y' of {hugey} holds values up to 1.95e+301"),
+        (["--csv", infinite_target, "--target", "y"],
+         "the target column 'y' of {infy} has 1 infinite value(s)"),
+        (["--csv", five_rows, "--target", "y"],
+         "five.csv has too few samples (5) for a held-out quarter and 2-fold "
+         "cross-validation on the rest; the demo needs at least 6"),
         (["--csv", one_class, "--target", "y"], "has a single class"),
         (["--csv", lonely, "--target", "y"], "class 2.0 of lonely.csv has a single "
          "sample"),
@@ -299,6 +334,8 @@ def _error_cases(tmp_path):
         (["--cv", "five"], "expected an integer, got 'five'"),
         (["--n-jobs", "0"], "0 jobs cannot run anything"),
         (["--output", a_file], "exists and is not a directory"),
+        # mkdir accepts /proc, which exists, but nothing can be written there.
+        (["--output", "/proc"], "cannot write to the output directory /proc"),
         (["--frobnicate"], "unrecognized arguments: --frobnicate"),
     ]  # fmt: skip
 
@@ -307,7 +344,10 @@ def test_every_input_error_is_one_line_on_stderr_with_status_2(capsys, tmp_path)
     for argv, expected in _error_cases(tmp_path):
         code, out, err = _run(capsys, *argv)
         expected = expected.format(
-            iris=tmp_path / "iris.csv", ragged=tmp_path / "ragged.csv"
+            **{
+                name: tmp_path / f"{name}.csv"
+                for name in ("iris", "ragged", "huge", "hugey", "infy")
+            }
         )
         assert code == 2, (argv, out, err)
         assert err.count("\n") == 1 and err.startswith("skdeep: error: "), (argv, err)
@@ -315,11 +355,22 @@ def test_every_input_error_is_one_line_on_stderr_with_status_2(capsys, tmp_path)
         assert "Traceback" not in err and out == "", (argv, out)
 
 
+def _checkout_env():
+    """The environment of a subprocess that imports this checkout's skdeep."""
+    return {
+        **os.environ,
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "PYTHONPATH": os.pathsep.join(
+            [SOURCE_ROOT, *filter(None, [os.environ.get("PYTHONPATH")])]
+        ),
+    }
+
+
 def test_the_command_runs_as_a_process_and_writes_to_skdeep_demo(tmp_path):
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     result = subprocess.run(
         [sys.executable, "-m", "skdeep", "--quick", "--dataset", "breast_cancer"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env,
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, env=_checkout_env(),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # no warnings from the short --quick fits
@@ -333,7 +384,166 @@ def test_the_command_runs_as_a_process_and_writes_to_skdeep_demo(tmp_path):
 def test_an_error_in_a_process_is_one_line_and_status_2(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "skdeep", "--csv", "missing.csv", "--target", "y"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, env=_checkout_env(),
     )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr == "skdeep: error: no such file: missing.csv\n"
+
+
+def test_a_process_runs_the_checkout_under_test(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", "import skdeep; print(skdeep.__file__)"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, env=_checkout_env(),
+    )  # fmt: skip
+    assert Path(result.stdout.strip()).resolve() == Path(skdeep.__file__).resolve()
+
+
+def _small_regression_csv(path, n_samples):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n_samples, 3))
+    y = X @ [1.0, 2.0, 3.0] + 0.1 * rng.normal(size=n_samples)
+    return _write_csv(path, ["a", "b", "c", "t"], np.c_[X, y])
+
+
+def test_small_data_search_only_the_neighbour_counts_every_fold_can_fit(
+    capsys, tmp_path
+):
+    # 24 rows: 18 to train on, whose 5 folds train on 14 or 15, so of the full
+    # grid's 3, 5, 9, 15, 25 neighbours only 3, 5 and 9 are possible.
+    path = _small_regression_csv(tmp_path / "small.csv", 24)
+    code, out, err = _run(
+        capsys, "--csv", path, "--target", "t", "--estimators", "knn",
+        "--output", tmp_path,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "KNNRegressor: 6 configuration(s) x 5 folds = 30 fits" in out
+    (row,) = _read_leaderboard(tmp_path / "leaderboard.csv")
+    assert int(row["best_parameters"].split(",")[0].removeprefix("n_neighbors=")) <= 9
+
+
+def test_the_smallest_data_the_advice_allows_run(capsys, tmp_path):
+    # The error for 5 rows says 6 are needed: 6 rows with 2 folds must run,
+    # each fold training on 2 rows (so KNN gets n_neighbors=2).
+    path = _small_regression_csv(tmp_path / "six.csv", 6)
+    code, out, err = _run(
+        capsys, "--csv", path, "--target", "t", "--cv", "2", "--quick",
+        "--estimators", "knn", "least_squares", "--output", tmp_path,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "KNNRegressor: 1 configuration(s)" in out
+
+
+def test_fit_to_folds_drops_only_the_neighbour_counts_above_the_fold():
+    chosen = candidates_module.choose(CLASSIFICATION, None, quick=False)
+    fitted = candidates_module.fit_to_folds(chosen, 10)
+    grids = {candidate.key: candidate.grid for candidate in fitted}
+    assert grids["knn"]["n_neighbors"] == [1, 3, 5, 9]
+    assert grids["mlp"] == next(c.grid for c in chosen if c.key == "mlp")
+    (knn,) = candidates_module.fit_to_folds(
+        candidates_module.choose(REGRESSION, ["knn"], quick=False), 2
+    )
+    assert knn.grid["n_neighbors"] == [2]
+
+
+def test_smallest_training_fold_is_the_fewest_rows_a_fold_trains_on():
+    X = np.zeros((18, 1))
+    split = leaderboard.Split(X, X[:2], X[:, 0], X[:2, 0], KFold(5))
+    # 18 rows in 5 folds: test folds of 4, 4, 4, 3, 3 rows.
+    assert split.smallest_training_fold == 14
+
+
+def test_a_failing_search_is_one_line_and_status_2(capsys, tmp_path, monkeypatch):
+    # Without trimming the grid, 15 and 25 neighbours cannot fit 14 rows: the
+    # fit's own ValueError must reach the user as one line naming the estimator.
+    monkeypatch.setattr(candidates_module, "fit_to_folds", lambda chosen, n: chosen)
+    path = _small_regression_csv(tmp_path / "small.csv", 24)
+    code, _, err = _run(
+        capsys, "--csv", path, "--target", "t", "--estimators", "knn",
+        "--output", tmp_path,
+    )  # fmt: skip
+    assert code == 2
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(
+        "skdeep: error: the grid search of KNNRegressor failed: Expected "
+        "n_neighbors <= n_samples_fit"
+    )
+
+
+def test_a_diverging_network_is_one_line_and_status_2(capsys, tmp_path, monkeypatch):
+    def diverge(candidate, data, task, n_jobs):
+        raise TrainingDivergedError("Training diverged in epoch 3:\nlower the rate.")
+
+    monkeypatch.setattr(leaderboard, "search", diverge)
+    code, _, err = _run(
+        capsys, "--dataset", "iris", "--quick", "--estimators", "mlp",
+        "--output", tmp_path,
+    )  # fmt: skip
+    assert code == 2
+    assert err == (
+        "skdeep: error: the grid search of MLPClassifier failed: Training diverged "
+        "in epoch 3: lower the rate.\n"
+    )
+
+
+def test_a_failed_write_is_one_line_and_status_2(capsys, tmp_path, monkeypatch):
+    def disk_full(rows, task, path):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(leaderboard, "write_csv", disk_full)
+    code, _, err = _run(
+        capsys, "--dataset", "iris", "--quick", "--estimators", "knn",
+        "--output", tmp_path,
+    )  # fmt: skip
+    assert code == 2
+    assert err == (
+        f"skdeep: error: cannot write {tmp_path.resolve() / 'leaderboard.csv'}: "
+        "No space left on device\n"
+    )
+
+
+def test_a_guessed_classification_suggests_a_regression(capsys, tmp_path):
+    # Integer counts with one lone value: auto mode classifies them, and the
+    # lone "class" cannot be split; the user may have meant a quantity.
+    rows = [[i, i % 3] for i in range(30)] + [[31, 7]]
+    path = _write_csv(tmp_path / "ints.csv", ["a", "n"], rows)
+    hint = "; if the target is a quantity, use --task regression"
+    code, _, err = _run(capsys, "--csv", path, "--target", "n")
+    assert code == 2
+    assert err == (
+        "skdeep: error: class 7.0 of ints.csv has a single sample; every class "
+        f"needs at least 2 (to train on and to test on){hint}\n"
+    )
+    # Told to classify, the user needs no hint.
+    code, _, err = _run(
+        capsys, "--csv", path, "--target", "n", "--task", CLASSIFICATION
+    )
+    assert code == 2 and "class 7.0" in err and hint not in err
+    code, _, err = _run(
+        capsys, "--csv", path, "--target", "n", "--task", REGRESSION, "--quick",
+        "--estimators", "knn", "--output", tmp_path,
+    )  # fmt: skip
+    assert code == 0, err
+
+
+def test_the_delimiter_comes_from_the_header_after_blank_lines(tmp_path):
+    # The first line is blank, so it cannot tell "," from ";".
+    path = tmp_path / "semicolons.csv"
+    path.write_text("\n  \na;b;y\n1;2;0\n3;4;1\n", encoding="utf-8")
+    dataset = load_csv(path, "y", task=CLASSIFICATION)
+    np.testing.assert_array_equal(dataset.X, [[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(dataset.y, [0.0, 1.0])
+
+
+@pytest.mark.parametrize("task", [CLASSIFICATION, REGRESSION])
+@pytest.mark.parametrize("quick", [False, True])
+def test_every_grid_configuration_is_valid(task, quick):
+    # Cheap: set every configuration on a fresh pipeline and validate the
+    # estimator's parameters, without fitting anything.
+    for candidate in candidates_module.choose(task, None, quick=quick):
+        for entry in ParameterGrid(candidate.param_grid(task)):
+            pipeline = clone(candidate.pipeline(task)).set_params(**entry)
+            if isinstance(pipeline, TransformedTargetRegressor):
+                pipeline = pipeline.regressor
+            estimator = pipeline[-1]
+            assert type(estimator) is type(candidate.model)
+            estimator._validate_params()

@@ -6,6 +6,7 @@ import warnings
 import matplotlib
 import numpy as np
 import pytest
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.pipeline import make_pipeline
@@ -179,3 +180,49 @@ def test_without_matplotlib_the_error_names_the_extra(monkeypatch, fitted):
         TrainingHistoryDisplay.from_estimator(fitted)
     with pytest.raises(ImportError, match=r'pip install "skdeep\[plot\]"'):
         TrainingHistoryDisplay(loss=[1.0, 0.5]).plot()
+
+
+def test_a_transformed_target_regressor_is_plotted_through_its_fitted_regressor(iris):
+    X, _ = iris
+    y = 100 * (X[:, 0] - 2 * X[:, 1])
+    model = TransformedTargetRegressor(
+        make_pipeline(
+            StandardScaler(),
+            MLPRegressor(
+                hidden_layer_sizes=(8,),
+                early_stopping=True,
+                max_iter=10,
+                random_state=0,
+            ),
+        ),
+        transformer=StandardScaler(),
+    )
+    _fit(model, X[:, 2:], y)
+    display = TrainingHistoryDisplay.from_estimator(model)
+    history = model.regressor_[-1].history_
+    for key, line in display.lines_.items():
+        np.testing.assert_array_equal(_xy(line)[1], history[key])
+    assert display.score_ax_.get_ylabel() == "validation R²"
+    assert display.ax_.get_title() == "MLPRegressor"
+
+
+def test_an_unfitted_transformed_target_regressor_raises_not_fitted():
+    with pytest.raises(NotFittedError):
+        TrainingHistoryDisplay.from_estimator(TransformedTargetRegressor(_mlp()))
+
+
+def test_a_label_keyword_is_refused_with_the_reason(fitted):
+    with pytest.raises(TypeError, match=r"labels each curve itself.*remove label="):
+        TrainingHistoryDisplay.from_estimator(fitted, label="run 1")
+    with pytest.raises(TypeError, match="labels each curve itself"):
+        TrainingHistoryDisplay(loss=[2.0, 1.0]).plot(label="run 1")
+
+
+def test_the_score_curve_has_its_own_style_unless_told_otherwise(fitted):
+    display = TrainingHistoryDisplay.from_estimator(fitted)
+    score = display.lines_["val_score"]
+    assert score.get_color() == "C2" and score.get_linestyle() == "--"
+    # As documented, keyword arguments reach every curve, the score's included.
+    display = TrainingHistoryDisplay.from_estimator(fitted, color="k")
+    assert all(line.get_color() == "k" for line in display.lines_.values())
+    assert display.lines_["val_score"].get_linestyle() == "--"

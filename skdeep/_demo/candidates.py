@@ -7,7 +7,7 @@ see targets of order one whatever the units of the user's column.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sklearn.base import BaseEstimator, clone
 from sklearn.compose import TransformedTargetRegressor
@@ -177,6 +177,25 @@ def choose(task: str, names: list[str] | None, *, quick: bool) -> list[Candidate
             f"{task}; choose from: {', '.join(valid_names(task))}"
         )
     return chosen
+
+
+def fit_to_folds(candidates: list[Candidate], n_fold_samples: int) -> list[Candidate]:
+    """The candidates with grids that every cross-validation fold can fit.
+
+    A nearest-neighbour model asks for at most as many neighbours as it has
+    training samples, so ``n_neighbors`` values above ``n_fold_samples`` (the
+    smallest training fold) are dropped; when none is left, ``n_fold_samples``
+    itself is searched, so that small data still get a leaderboard.
+    """
+    fitted = []
+    for candidate in candidates:
+        values = candidate.grid.get("n_neighbors")
+        if values is not None and max(values) > n_fold_samples:
+            kept = [value for value in values if value <= n_fold_samples]
+            grid = {**candidate.grid, "n_neighbors": kept or [n_fold_samples]}
+            candidate = replace(candidate, grid=grid)
+        fitted.append(candidate)
+    return fitted
 
 
 def _for_task(task: str, *, quick: bool) -> list[Candidate]:

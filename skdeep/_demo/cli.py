@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import pathlib
 import sys
+import tempfile
 
 import skdeep
 
@@ -151,29 +152,52 @@ def main(argv: list[str] | None = None) -> int:
         )
         names = _split_names(args.estimators)
         chosen = candidates_module.choose(dataset.task, names, quick=args.quick)
-        data = leaderboard.split(dataset, args.cv)
+        guessed_classes = (
+            args.csv is not None
+            and args.task == "auto"
+            and dataset.task == CLASSIFICATION
+            and dataset.y.dtype.kind == "f"
+        )
+        data = leaderboard.split(
+            dataset,
+            args.cv,
+            class_hint=(
+                "; if the target is a quantity, use --task regression"
+                if guessed_classes
+                else ""
+            ),
+        )
+        chosen = candidates_module.fit_to_folds(chosen, data.smallest_training_fold)
         output = _make_output_directory(args.output)
     except DemoInputError as error:
         return _fail(str(error))
 
     print(f"skdeep {skdeep.__version__} demo on {dataset.describe()} ({dataset.task})")
     print(f"{data.describe()}; n_jobs={args.n_jobs or 1}", flush=True)
-    rows = leaderboard.run(
-        chosen,
-        data,
-        dataset.task,
-        n_jobs=args.n_jobs,
-        quick=args.quick,
-        report=lambda line: print(line, flush=True),
-    )
+    try:
+        rows = leaderboard.run(
+            chosen,
+            data,
+            dataset.task,
+            n_jobs=args.n_jobs,
+            quick=args.quick,
+            report=lambda line: print(line, flush=True),
+        )
+    except (ValueError, FloatingPointError) as error:
+        # The data passed every check but a fit still failed (e.g. a diverging
+        # network): the user gets the reason in one line, not a traceback.
+        return _fail(" ".join(str(error).split()))
     print()
     print(f"Leaderboard (sorted by CV {leaderboard.score_name(dataset.task)}):")
     print(leaderboard.format_table(rows, dataset.task))
     print()
     csv_path = output / LEADERBOARD_FILE
-    leaderboard.write_csv(rows, dataset.task, csv_path)
-    print(f"Leaderboard saved to {csv_path}")
-    _save_figure(rows, dataset.name, output)
+    try:
+        leaderboard.write_csv(rows, dataset.task, csv_path)
+        print(f"Leaderboard saved to {csv_path}")
+        _save_figure(rows, dataset.name, output)
+    except OSError as error:  # e.g. the disk filled up during the searches
+        return _fail(f"cannot write {error.filename or output}: {error.strerror}")
     return 0
 
 
@@ -213,6 +237,16 @@ def _make_output_directory(path: pathlib.Path) -> pathlib.Path:
     except OSError as error:
         raise DemoInputError(
             f"cannot create the output directory {path}: {error.strerror}"
+        ) from None
+    # mkdir succeeds on an existing read-only directory (or /proc): find out
+    # now, not after every search has run.
+    try:
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".skdeep-write-test"):
+            pass
+    except OSError as error:
+        raise DemoInputError(
+            f"cannot write to the output directory {path} ({error.strerror}); "
+            "choose another --output"
         ) from None
     return path.resolve()
 

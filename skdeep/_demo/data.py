@@ -28,6 +28,9 @@ BUILTIN = {
 }
 _MISSING = {"", "na", "nan", "n/a", "null", "none", "?"}
 _DELIMITERS = (",", ";", "\t")
+# StandardScaler squares the values: beyond this size the squares overflow
+# float64 (about 1.8e308) and the scaled data become NaN.
+_LARGEST_VALUE = 1e150
 
 
 class DemoInputError(ValueError):
@@ -80,6 +83,10 @@ def load_csv(path: str | pathlib.Path, target: str, task: str = "auto") -> Datas
         path, {name: columns[header.index(name)] for name in features}
     )
     y = _target(path, target, columns[header.index(target)])
+    if y.dtype.kind == "f" and task != CLASSIFICATION:
+        # Before deciding the task: type_of_target casts to int, which also
+        # overflows.
+        _check_scale(path, y[:, np.newaxis], [target])
     return Dataset(path.name, X, y, _decide_task(y, target, task))
 
 
@@ -94,8 +101,9 @@ def _read_table(path: pathlib.Path) -> tuple[list[str], list[list[str]]]:
         raise DemoInputError(f"{path} is not UTF-8 text") from None
     except OSError as error:
         raise DemoInputError(f"cannot read {path}: {error.strerror}") from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(_DELIMITERS, key=first_line.count)
+    # The header decides the delimiter; csv skips blank lines before it too.
+    header_line = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max(_DELIMITERS, key=header_line.count)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     header, rows = None, []
     try:
@@ -148,7 +156,22 @@ def _numeric_features(path, columns: dict[str, tuple[str, ...]]) -> np.ndarray:
             f"missing or infinite values in feature column(s) {_quoted(missing)} "
             f"of {path}; fill in or drop those rows"
         )
-    return np.asarray(values, dtype=np.float64).T
+    X = np.asarray(values, dtype=np.float64).T
+    _check_scale(path, X, list(columns))
+    return X
+
+
+def _check_scale(path, values: np.ndarray, names: list[str]) -> None:
+    """Refuse finite values so large that standardising them overflows."""
+    largest = np.abs(values).max(axis=0)
+    too_large = np.flatnonzero(largest > _LARGEST_VALUE)
+    if too_large.size:
+        column = too_large[0]
+        raise DemoInputError(
+            f"column {names[column]!r} of {path} holds values up to "
+            f"{largest[column]:.3g}; values beyond ±{_LARGEST_VALUE:g} overflow the "
+            "scaling: rescale the column"
+        )
 
 
 def _target(path, name: str, cells: tuple[str, ...]) -> np.ndarray:
@@ -159,9 +182,15 @@ def _target(path, name: str, cells: tuple[str, ...]) -> np.ndarray:
             "drop those rows"
         )
     parsed = [_to_float(cell) for cell in cells]
-    if all(value is not None and math.isfinite(value) for value in parsed):
-        return np.asarray(parsed, dtype=np.float64)
-    return np.asarray(cells, dtype=str)  # class labels
+    if any(value is None for value in parsed):
+        return np.asarray(cells, dtype=str)  # class labels
+    infinite = sum(not math.isfinite(value) for value in parsed)
+    if infinite:
+        raise DemoInputError(
+            f"the target column {name!r} of {path} has {infinite} infinite "
+            "value(s); fix or drop those rows"
+        )
+    return np.asarray(parsed, dtype=np.float64)
 
 
 def _decide_task(y: np.ndarray, name: str, task: str) -> str:

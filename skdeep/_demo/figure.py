@@ -6,16 +6,14 @@ import pathlib
 
 from sklearn.base import BaseEstimator
 
+# One install hint and one availability check, shared with skdeep.plot.
+from ..plot import _INSTALL_HINT as INSTALL_HINT
+from ..plot import TrainingHistoryDisplay
+from ..plot import _matplotlib_available as matplotlib_available
+
+__all__ = ["FILE_NAME", "INSTALL_HINT", "matplotlib_available", "save_training_history"]
+
 FILE_NAME = "mlp_training_history.png"
-INSTALL_HINT = 'pip install "skdeep[plot]"'
-
-
-def matplotlib_available() -> bool:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def save_training_history(
@@ -24,14 +22,11 @@ def save_training_history(
     """Draw the fitted network's losses and validation score into ``path``.
 
     ``estimator`` is the searched pipeline, possibly inside a
-    TransformedTargetRegressor (whose fitted pipeline is ``regressor_``).
+    TransformedTargetRegressor; TrainingHistoryDisplay unwraps both.
     """
     # A bare Figure draws off-screen with no pyplot state and no GUI backend.
     from matplotlib.figure import Figure
 
-    from ..plot import TrainingHistoryDisplay
-
-    pipeline = getattr(estimator, "regressor_", estimator)
     figure = Figure(figsize=(7, 4.5), layout="constrained")
-    TrainingHistoryDisplay.from_estimator(pipeline, ax=figure.subplots(), name=title)
+    TrainingHistoryDisplay.from_estimator(estimator, ax=figure.subplots(), name=title)
     figure.savefig(path, dpi=120)

@@ -35,6 +35,10 @@ TEST_SIZE = 0.25
 SEED = 0
 
 
+class SearchError(ValueError):
+    """A candidate's grid search failed; the message names the estimator."""
+
+
 @dataclass(frozen=True)
 class Split:
     """The training and held-out parts, and the folds that split the training part."""
@@ -44,6 +48,13 @@ class Split:
     y_train: np.ndarray
     y_test: np.ndarray
     folds: KFold | StratifiedKFold
+
+    @property
+    def smallest_training_fold(self) -> int:
+        """The fewest samples any cross-validation fit trains on."""
+        return min(
+            len(train) for train, _ in self.folds.split(self.X_train, self.y_train)
+        )
 
     def describe(self) -> str:
         kind = "stratified" if isinstance(self.folds, StratifiedKFold) else "shuffled"
@@ -68,8 +79,11 @@ class Row:
     best_estimator: BaseEstimator
 
 
-def split(dataset: Dataset, n_folds: int) -> Split:
+def split(dataset: Dataset, n_folds: int, *, class_hint: str = "") -> Split:
     """Hold out ``TEST_SIZE`` of the samples (stratified for classification).
+
+    ``class_hint`` ends the messages about classes with too few samples (the
+    command line suggests a regression there when it guessed the task).
 
     Raises
     ------
@@ -91,12 +105,12 @@ def split(dataset: Dataset, n_folds: int) -> Split:
             rare = classes[counts.argmin()].item()
             raise DemoInputError(
                 f"class {rare!r} of {dataset.name} has a single sample; every class "
-                "needs at least 2 (to train on and to test on)"
+                f"needs at least 2 (to train on and to test on){class_hint}"
             )
         if n_test < classes.size:
             raise DemoInputError(
                 f"{dataset.name} has too few samples ({len(y)}) for a held-out "
-                f"quarter that contains each of its {classes.size} classes"
+                f"quarter that contains each of its {classes.size} classes{class_hint}"
             )
     X_train, X_test, y_train, y_test = train_test_split(
         dataset.X,
@@ -111,15 +125,22 @@ def split(dataset: Dataset, n_folds: int) -> Split:
         if fewest < 2:
             raise DemoInputError(
                 f"class {rare!r} has a single training sample, too few to "
-                "cross-validate; add samples of that class"
+                f"cross-validate; add samples of that class{class_hint}"
             )
         if fewest < n_folds:
             raise DemoInputError(
                 f"class {rare!r} has only {fewest} training samples, fewer than "
                 f"the {n_folds} cross-validation folds; choose --cv {fewest} or fewer"
+                f"{class_hint}"
             )
         folds = StratifiedKFold(n_folds, shuffle=True, random_state=SEED)
     else:
+        if len(y_train) < 4:  # 2 folds of 2: the fewest that cross-validate
+            raise DemoInputError(
+                f"{dataset.name} has too few samples ({len(y)}) for a held-out "
+                "quarter and 2-fold cross-validation on the rest; the demo needs "
+                f"at least {_fewest_samples(4)} samples"
+            )
         if len(y_train) < 2 * n_folds:
             raise DemoInputError(
                 f"{len(y_train)} training samples are too few for {n_folds} "
@@ -128,6 +149,14 @@ def split(dataset: Dataset, n_folds: int) -> Split:
             )
         folds = KFold(n_folds, shuffle=True, random_state=SEED)
     return Split(X_train, X_test, y_train, y_test, folds)
+
+
+def _fewest_samples(n_train: int) -> int:
+    """The fewest samples that leave ``n_train`` after the held-out part."""
+    n_samples = n_train
+    while n_samples - math.ceil(TEST_SIZE * n_samples) < n_train:
+        n_samples += 1
+    return n_samples
 
 
 def search(candidate: Candidate, data: Split, task: str, n_jobs: int | None) -> Row:
@@ -197,7 +226,15 @@ def run(
             if quick:
                 # --quick cuts training short on purpose; saying so per fit is noise.
                 warnings.simplefilter("ignore", ConvergenceWarning)
-            row = search(candidate, data, task, n_jobs)
+            try:
+                row = search(candidate, data, task, n_jobs)
+            except (ValueError, FloatingPointError) as error:
+                # Includes skdeep.nn.TrainingDivergedError. With error_score="raise"
+                # the fit's own message comes through; say which estimator it was.
+                message = " ".join(str(error).split())  # one line
+                raise SearchError(
+                    f"the grid search of {candidate.name} failed: {message}"
+                ) from error
         report(
             f"[{number}/{len(candidates)}] {candidate.name}: CV {metric} "
             f"{row.cv_mean:.3f} ± {row.cv_std:.3f}, done in {row.search_time:.1f} s"
