@@ -225,13 +225,12 @@ def test_a_loss_that_grows_but_stays_finite_is_divergence_not_convergence(rng, t
                epochs=20, batch_size=50, tol=tol)  # fmt: skip
 
 
-def test_a_loss_spike_that_training_recovers_from_is_not_divergence(rng):
-    # The loss of the last epoch is 100 times its best and above its start,
-    # but it is falling again (as after a warm restart): not divergence. The
-    # same losses still growing at the end are.
-    recovering = [1.0, 0.01, 0.005, 50.0, 200.0, 100.0]
-    assert not nn.training._blew_up(recovering, best=0.005)
-    assert nn.training._blew_up([1.0, 0.01, 0.005, 50.0, 100.0, 200.0], best=0.005)
+def test_a_loss_spike_below_the_untrained_loss_is_not_divergence():
+    # The last epoch's loss is 100 times its best, as after a warm restart of
+    # the learning rate, but below the first epoch's: not divergence. Ending
+    # above the first epoch's loss too (Adam swinging on unscaled data) is.
+    assert not nn.training._blew_up([1.0, 0.01, 0.005, 0.8, 0.5], best=0.005)
+    assert nn.training._blew_up([1.0, 0.01, 0.005, 50.0, 20.0], best=0.005)
 
 
 def test_cosine_warm_restarts_at_a_high_rate_train_without_a_divergence_error(rng):
