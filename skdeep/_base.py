@@ -401,12 +401,15 @@ class BaseNetwork(BaseEstimator):
                     history = (
                         None  # the last fit was L-BFGS: its curve counts iterations
                     )
+            # Made here, not by nn.train, so that an interrupt leaves it to us.
+            history = nn.History() if history is None else history
             if incremental and hasattr(self, "_optimizer"):
                 optimizer = self._optimizer
             else:
                 optimizer = self._make_optimizer(samples_seen)
             self._set_penalties(network, batch_size * mean_weight)
-            epochs_before = 0 if history is None else history.n_epochs
+            epochs_before = history.n_epochs
+            interrupted = False
             label = f"restart {restart + 1}/{restarts}" if restarts > 1 else None
             with EpochReporter(
                 self.verbose, 1 if incremental else self.max_iter, label
@@ -415,25 +418,37 @@ class BaseNetwork(BaseEstimator):
                 callbacks = [reporter]
                 if isinstance(schedule, _EpochSchedule):
                     callbacks.insert(0, lambda h, s=schedule: s.advance(n_samples))
-                history = nn.train(
-                    network, loss, optimizer, X_train, Y_train,
-                    rng=run_rng, epochs=1 if incremental else self.max_iter,
-                    batch_size=batch_size, sample_weight=w_train,
-                    shuffle=self.shuffle, validation_data=validation,
-                    validation_score=scorer, early_stopping=early_stopping,
-                    n_iter_no_change=self.n_iter_no_change, tol=self.tol,
-                    callbacks=tuple(callbacks),
-                    on_plateau=self._reduce_on_plateau(optimizer, reporter),
-                    history=history,
-                )  # fmt: skip
-                if history.stopped and not incremental:
+                try:
+                    nn.train(
+                        network, loss, optimizer, X_train, Y_train,
+                        rng=run_rng, epochs=1 if incremental else self.max_iter,
+                        batch_size=batch_size, sample_weight=w_train,
+                        shuffle=self.shuffle, validation_data=validation,
+                        validation_score=scorer, early_stopping=early_stopping,
+                        n_iter_no_change=self.n_iter_no_change, tol=self.tol,
+                        callbacks=tuple(callbacks),
+                        on_plateau=self._reduce_on_plateau(optimizer, reporter),
+                        history=history,
+                    )  # fmt: skip
+                except KeyboardInterrupt:
+                    if not _usable_after_interrupt(network, history):
+                        if best is None:
+                            raise  # nothing learned: fit fails, model unchanged
+                        network = None
+                    interrupted = True
+                    warnings.warn("Training interrupted by user.", stacklevel=4)
+                if history.stopped and not (incremental or interrupted):
                     reporter.message(f"{self._stall_message()} Stopping.")
-            n_iter = history.n_epochs - epochs_before
-            run = (network, history, optimizer, n_iter, samples_seen)
-            if best is None or _better(history, best[1], early_stopping):
-                best = run
+            if network is not None:
+                n_iter = history.n_epochs - epochs_before
+                run = (network, history, optimizer, n_iter, samples_seen)
+                if best is None or _better(history, best[1], early_stopping):
+                    best = run
+            if interrupted:
+                break  # like scikit-learn: Ctrl-C ends the fit, keeping the model
         network, history, optimizer, n_iter, samples_seen = best
-        if not history.stopped and not incremental and n_iter == self.max_iter:
+        converged_or_cut = history.stopped or interrupted
+        if not converged_or_cut and not incremental and n_iter == self.max_iter:
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
                 "reached and the optimization hasn't converged yet.",
@@ -694,6 +709,17 @@ def validation_rows(keys, sample_weight, groups, fraction, *, seed) -> np.ndarra
 
 def _dense_layers(network) -> list:
     return [layer for layer in network.layers if isinstance(layer, nn.Dense)]
+
+
+def _usable_after_interrupt(network, history) -> bool:
+    """Whether a network whose training the user interrupted is worth keeping.
+
+    scikit-learn's MLP warns and keeps its weights; so do we, provided there is
+    a training curve to report (one epoch at least, earlier fits included) and
+    the weights are finite (an interrupt may land in a diverging epoch, before
+    the check at its end).
+    """
+    return history.n_epochs > 0 and all(np.isfinite(p).all() for p in network.params)
 
 
 def _better(history, best_history, early_stopping: bool) -> bool:

@@ -197,6 +197,11 @@ def train(
     TrainingDivergedError
         When the loss or the parameters stop being finite; the message names
         the learning rate. The network's weights are then unusable.
+    KeyboardInterrupt
+        Passed on when the user interrupts training, after cutting ``history``
+        (when given) back to the completed epochs and, with early stopping,
+        restoring the best epoch's weights; the network keeps any other update
+        made before the interrupt.
 
     Examples
     --------
@@ -234,40 +239,52 @@ def train(
 
     # Overflow inside a diverging step is reported by the divergence guard below
     # with a message that says what to change, not as a stray RuntimeWarning.
-    with (
-        np.errstate(over="ignore", invalid="ignore", divide="ignore"),
-        _l2_in_optimizer_step(network, optimizer) as l2,
-    ):
-        for _ in range(epochs):
-            started = time.perf_counter()
-            history.epochs["learning_rate"].append(optimizer.current_learning_rate())
-            epoch_loss = _run_epoch(
-                network, loss, optimizer, X, y, sample_weight=sample_weight,
-                keys=keys, rng=rng, batch_size=batch_size, shuffle=shuffle,
-                history=history, l2=l2,
-            )  # fmt: skip
-            history.epochs["loss"].append(epoch_loss)
-            if validation_data is not None:
-                val_loss, val_score = _evaluate(
-                    network, loss, validation_data, validation_score, optimizer,
-                    history,
+    try:
+        with (
+            np.errstate(over="ignore", invalid="ignore", divide="ignore"),
+            _l2_in_optimizer_step(network, optimizer) as l2,
+        ):
+            for _ in range(epochs):
+                started = time.perf_counter()
+                history.epochs["learning_rate"].append(
+                    optimizer.current_learning_rate()
+                )
+                epoch_loss = _run_epoch(
+                    network, loss, optimizer, X, y, sample_weight=sample_weight,
+                    keys=keys, rng=rng, batch_size=batch_size, shuffle=shuffle,
+                    history=history, l2=l2,
                 )  # fmt: skip
-                history.epochs["val_loss"].append(val_loss)
-                history.epochs["val_score"].append(val_score)
-            history.epochs["time"].append(time.perf_counter() - started)
+                history.epochs["loss"].append(epoch_loss)
+                if validation_data is not None:
+                    val_loss, val_score = _evaluate(
+                        network, loss, validation_data, validation_score, optimizer,
+                        history,
+                    )  # fmt: skip
+                    history.epochs["val_loss"].append(val_loss)
+                    history.epochs["val_score"].append(val_score)
+                history.epochs["time"].append(time.perf_counter() - started)
 
-            improved = _update_best(history, early_stopping, tol)
-            if improved and early_stopping:
-                best_weights = network.get_weights()
-            if tol is not None and history.no_improvement_count > n_iter_no_change:
-                if on_plateau is not None and on_plateau(history):
-                    history.no_improvement_count = 0
-                else:
+                improved = _update_best(history, early_stopping, tol)
+                if improved and early_stopping:
+                    best_weights = network.get_weights()
+                if tol is not None and history.no_improvement_count > n_iter_no_change:
+                    if on_plateau is not None and on_plateau(history):
+                        history.no_improvement_count = 0
+                    else:
+                        history.stopped = True
+                if any([bool(callback(history)) for callback in callbacks]):
                     history.stopped = True
-            if any([bool(callback(history)) for callback in callbacks]):
-                history.stopped = True
-            if history.stopped:
-                break
+                if history.stopped:
+                    break
+    except KeyboardInterrupt:
+        # Stopped by the user (Ctrl-C): the history keeps the epochs that were
+        # completed and the network the weights a finished run would hand back,
+        # for a caller that keeps what was learned (as scikit-learn's MLP does).
+        _drop_unfinished_epoch(history)
+        history.stopped = True
+        if early_stopping and best_weights is not None:
+            network.set_weights(best_weights)
+        raise
 
     if early_stopping and best_weights is not None:
         network.set_weights(best_weights)
@@ -275,6 +292,16 @@ def train(
         grew = f"loss grew from {history.best_loss:.3g} to"
         _raise_diverged(optimizer, history, history.epochs["loss"][-1], grew)
     return history
+
+
+def _drop_unfinished_epoch(history: History) -> None:
+    """Cut every per-epoch list to the epochs whose record is complete.
+
+    An epoch's time is recorded last, so it counts the completed epochs.
+    """
+    completed = len(history.epochs["time"])
+    for values in history.epochs.values():
+        del values[completed:]
 
 
 def _blew_up(losses: list[float], best: float) -> bool:

@@ -483,3 +483,42 @@ def test_l2_in_step_flag_is_cleared_when_training_fails(rng):
     net.forward(X, training=True)
     net.backward(np.zeros((X.shape[0], 3)), input_grad=False)
     assert_allclose(net.layers[0].dW, 0.1 * net.layers[0].W, rtol=1e-12)
+
+
+def test_an_interrupt_passes_through_with_completed_epochs_and_best_weights(
+    rng, monkeypatch
+):
+    """Ctrl-C one step into epoch 4 of an early-stopping run: the interrupt
+    reaches the caller, the history it passed holds epochs 1-3 in every list
+    (epoch 4's learning rate was already recorded), and the network holds what
+    a 3-epoch run ends with, the best epoch's weights."""
+    X, y = _blobs(rng, n=120)
+    X_val, y_val = _blobs(np.random.default_rng(5), n=60)
+
+    def run(net, epochs, history=None):
+        nn.train(
+            net, CE, nn.optimizers.get("adam", 0.05), X, y,
+            rng=np.random.default_rng(0), epochs=epochs, batch_size=40,
+            validation_data=(X_val, y_val), early_stopping=True,
+            n_iter_no_change=50, history=history,
+        )  # fmt: skip
+
+    finished = _net()
+    run(finished, 3)
+    real_step = nn.optimizers.Optimizer.step
+    calls = {"n": 0}
+
+    def interrupted(self, params, grads, l2=None):
+        real_step(self, params, grads, l2)
+        calls["n"] += 1
+        if calls["n"] == 3 * 3 + 1:  # 120 rows in batches of 40: 3 steps an epoch
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(nn.optimizers.Optimizer, "step", interrupted)
+    net, history = _net(), nn.History()
+    with pytest.raises(KeyboardInterrupt):
+        run(net, 10, history)
+    assert {len(values) for values in history.epochs.values()} == {3}
+    assert history.stopped
+    for a, b in zip(net.params, finished.params, strict=True):
+        assert_array_equal(a, b)
