@@ -17,9 +17,11 @@ distance close to every other, so neither side can prune), with all cores
   beyond the queries themselves and the model. Target: <= 1 GiB.
 
 Every skdeep prediction is also checked against scikit-learn's on the
-queries both sides ran. Times are the best of ``--repeat`` runs with
-``time.perf_counter``; the machine's load average is printed because other
-work on the machine slows both sides, not always alike.
+queries both sides ran; where they differ, skdeep's neighbours are checked
+against exact float64 distances (scikit-learn ranks float32 data in float32,
+so neighbours closer than its rounding may swap places). Times are the best
+of ``--repeat`` runs with ``time.perf_counter``; the machine's load average is
+printed because other work on the machine slows both sides, not always alike.
 
 Run: ``python benchmarks/bench_knn.py [--quick] [--n-train N] [--n-queries N]``
 """
@@ -94,6 +96,42 @@ def peak_predict_memory(model, queries) -> tuple[int, np.ndarray]:
     return peak - base, pred
 
 
+def exact_neighbours(X, q, metric: str, k: int) -> np.ndarray:
+    """The k nearest rows of X to q in float64, ties broken by index."""
+    distances = np.empty(X.shape[0])
+    q = q.astype(np.float64)
+    for start in range(0, X.shape[0], 4096):
+        diff = np.abs(X[start : start + 4096].astype(np.float64) - q)
+        if metric == "euclidean":
+            distances[start : start + 4096] = np.sqrt((diff * diff).sum(axis=1))
+        elif metric == "manhattan":
+            distances[start : start + 4096] = diff.sum(axis=1)
+        else:
+            distances[start : start + 4096] = diff.max(axis=1)
+    return np.lexsort((np.arange(X.shape[0]), distances))[:k]
+
+
+def compare_predictions(model, X, queries, p_ours, p_ref, metric) -> str:
+    """ "yes", or how many predictions differ and who is right there.
+
+    scikit-learn ranks float32 data in float32, so two neighbours whose exact
+    distances differ by less than its rounding can swap places; skdeep's
+    neighbours are the exact ones. Each differing query is checked against
+    float64 distances to every training point.
+    """
+    differ = np.nonzero(p_ours != p_ref)[0]
+    if differ.size == 0:
+        return "yes"
+    _, ours = model.kneighbors(queries[differ])
+    k = ours.shape[1]
+    exact = all(
+        np.array_equal(row, exact_neighbours(X, queries[q], metric, k))
+        for q, row in zip(differ, ours, strict=True)
+    )
+    who = "skdeep's neighbours exact" if exact else "skdeep WRONG"
+    return f"{differ.size} differ: {who}"
+
+
 def main() -> None:
     args = parse_args()
     rng = np.random.default_rng(args.seed)
@@ -113,18 +151,20 @@ def main() -> None:
         return model.fit(X, y)
 
     rows = []  # (name, skdeep s, sklearn s, scaled?, target, same predictions)
-    t_ours, p_ours = best_time(lambda: ours("euclidean").predict(Q), args.repeat)
+    euclidean = ours("euclidean")
+    t_ours, p_ours = best_time(lambda: euclidean.predict(Q), args.repeat)
     for algorithm in ("brute", "auto"):
         model = theirs("euclidean", algorithm)
         t_ref, p_ref = best_time(lambda m=model: m.predict(Q), args.repeat)
-        same = bool((p_ours == p_ref).all())
+        same = compare_predictions(euclidean, X, Q, p_ours, p_ref, "euclidean")
         rows.append((f"euclidean vs {algorithm}", t_ours, t_ref, False, 0.7, same))
     n_sub = args.sklearn_queries
     for metric in ("manhattan", "chebyshev"):
-        t_ours, p_ours = best_time(lambda m=metric: ours(m).predict(Q), args.repeat)
+        fitted = ours(metric)
+        t_ours, p_ours = best_time(lambda m=fitted: m.predict(Q), args.repeat)
         model = theirs(metric)
         t_sub, p_ref = best_time(lambda m=model: m.predict(Q[:n_sub]), args.repeat)
-        same = bool((p_ours[:n_sub] == p_ref).all())
+        same = compare_predictions(fitted, X, Q[:n_sub], p_ours[:n_sub], p_ref, metric)
         scaled = t_sub * args.n_queries / n_sub
         rows.append(
             (f"{metric} vs brute", t_ours, scaled, n_sub < args.n_queries, 0.1, same)

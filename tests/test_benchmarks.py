@@ -1,8 +1,12 @@
 """The benchmark scripts keep running (a smoke run: nothing here is timed)."""
 
+import importlib.util
 import pathlib
 import subprocess
 import sys
+
+import numpy as np
+import pytest
 
 BENCHMARKS = pathlib.Path(__file__).parents[1] / "benchmarks"
 
@@ -81,5 +85,45 @@ def test_bench_knn_runs_and_reports_ratios_threads_and_memory():
         "peak extra memory",
     ):
         assert expected in result.stdout, expected
-    # The benchmark also compares the predictions with scikit-learn's.
-    assert "False" not in result.stdout
+    # The benchmark also compares the predictions with scikit-learn's, and
+    # checks skdeep's neighbours against exact distances wherever they differ.
+    assert "WRONG" not in result.stdout
+
+
+def _bench_knn_module(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))  # for its `_machine` import
+    spec = importlib.util.spec_from_file_location(
+        "bench_knn", BENCHMARKS / "bench_knn.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "manhattan", "chebyshev"])
+def test_bench_knn_checks_differing_predictions_against_exact_distances(
+    metric, monkeypatch
+):
+    """A prediction scikit-learn gets differently is put down to skdeep only
+    if skdeep's neighbours are not the exact ones."""
+    from skdeep import KNN
+
+    bench = _bench_knn_module(monkeypatch)
+    rng = np.random.default_rng(0)
+    X, Q = rng.random((300, 6)), rng.random((20, 6))
+    y = rng.integers(0, 3, size=300)
+    model = KNN(3, metric=metric).fit(X, y)
+    p_ours = model.predict(Q)
+    assert bench.compare_predictions(model, X, Q, p_ours, p_ours, metric) == "yes"
+    p_other = p_ours.copy()
+    p_other[[2, 7]] = (p_other[[2, 7]] + 1) % 3
+    verdict = bench.compare_predictions(model, X, Q, p_ours, p_other, metric)
+    assert verdict == "2 differ: skdeep's neighbours exact"
+
+    class Swapped:  # neighbours in a wrong order: the exact check must notice
+        def kneighbors(self, queries):
+            distances, indices = model.kneighbors(queries)
+            return distances, indices[:, ::-1]
+
+    verdict = bench.compare_predictions(Swapped(), X, Q, p_ours, p_other, metric)
+    assert verdict == "2 differ: skdeep WRONG"
