@@ -192,6 +192,7 @@ def _grid_rank(Q: np.ndarray, index: FittedIndex, out: np.ndarray):
     # 128 differences of at most 255 still fit int16; their sums then go to
     # the float32 block, exact for integers below 2**24 (784 x 255 = 199920).
     span = n_features if chebyshev else 128
+    subtract, absolute = np.subtract, np.absolute
     for t0 in range(0, n_train, ct):
         XT = grid.XT[:, t0 : t0 + ct]
         width = XT.shape[1]
@@ -199,14 +200,18 @@ def _grid_rank(Q: np.ndarray, index: FittedIndex, out: np.ndarray):
             target = out[q0 : q0 + cq, t0 : t0 + width]
             acc = acc_full[: target.shape[0], :width]
             tmp = tmp_full[: target.shape[0], :width]
-            a = VT[:, q0 : q0 + cq, None]
+            # Row views made once per tile: the loop below runs 3 NumPy calls a
+            # feature and little else, which also keeps the GIL free for the
+            # other threads most of the time.
+            pairs = list(zip(VT[:, q0 : q0 + cq, None], XT, strict=True))
             for f0 in range(0, n_features, span):
-                for f in range(f0, min(f0 + span, n_features)):
-                    dst = acc if f == f0 else tmp
-                    np.subtract(a[f], XT[f], out=dst)
-                    np.abs(dst, out=dst)
-                    if f > f0:
-                        accumulate(acc, tmp, out=acc)
+                (a, x), *rest = pairs[f0 : f0 + span]
+                subtract(a, x, out=acc)
+                absolute(acc, out=acc)
+                for a, x in rest:
+                    subtract(a, x, out=tmp)
+                    absolute(tmp, out=tmp)
+                    accumulate(acc, tmp, out=acc)
                 if f0 == 0:
                     target[...] = acc
                 else:

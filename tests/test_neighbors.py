@@ -476,3 +476,30 @@ def test_huge_and_tiny_coordinates_find_the_same_neighbours(rng, metric, p, expo
         dist, ind = est.kneighbors(Q * c)
     assert_array_equal(ind, ref_ind)
     assert_allclose(dist / c, ref_dist, rtol=1e-13)
+
+
+@pytest.mark.parametrize("metric", ["manhattan", "chebyshev"])
+def test_the_grid_kernel_across_tiles_and_feature_spans_matches_exact_distances(
+    rng, metric, monkeypatch
+):
+    """300 features (three int16 spans of at most 128 for Manhattan), tiles
+    shrunk so that queries and training points both span several of them and
+    end in partial ones: the neighbours are the exact float64 ones."""
+    monkeypatch.setattr(skdeep._distances, "_TILE_BYTES", 4096)
+    monkeypatch.setattr(skdeep._distances, "_TILE_ROWS", 8)
+    grid_calls = []
+    kernel = skdeep._distances._grid_rank
+
+    def spy(*args):
+        grid_calls.append(1)
+        return kernel(*args)
+
+    monkeypatch.setattr(skdeep._distances, "_grid_rank", spy)
+    X, Q = rng.random((700, 300)), rng.random((45, 300))
+    dist, ind = KNN(4, metric=metric).fit(X, np.zeros(700)).kneighbors(Q)
+    assert grid_calls
+    diff = np.abs(Q[:, None, :] - X[None, :, :])
+    exact = diff.sum(axis=2) if metric == "manhattan" else diff.max(axis=2)
+    order = np.lexsort((np.broadcast_to(np.arange(700), exact.shape), exact))
+    assert_array_equal(ind, order[:, :4])
+    assert_allclose(dist, np.take_along_axis(exact, order[:, :4], 1), rtol=1e-12)
