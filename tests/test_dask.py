@@ -4,8 +4,10 @@ The code under test is the code the documentation shows (docs/scaling/*.py,
 included verbatim by docs/scaling.rst), so the page cannot drift from what runs.
 """
 
+import faulthandler
 import importlib.util
 import pathlib
+import signal
 
 import dask
 import numpy as np
@@ -33,6 +35,26 @@ def load_script(name):
 
 grid_search = load_script("grid_search.py")
 partial_fit_blocks = load_script("partial_fit_blocks.py")
+
+
+@pytest.fixture(autouse=True)
+def fail_instead_of_hanging():
+    """A deadlock between the client and the workers would hold the test run
+    until CI's time limit. After 5 minutes (the slowest test here takes a few
+    seconds) the test fails with a TimeoutError raised where it waits; if even
+    that cannot get through, every thread's stack is dumped a minute later and
+    the run ends."""
+
+    def give_up(signum, frame):
+        raise TimeoutError("no result from the Dask cluster after 300 s")
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(300)
+    faulthandler.dump_traceback_later(360, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture(scope="module")
