@@ -245,25 +245,12 @@ def train(
             _l2_in_optimizer_step(network, optimizer) as l2,
         ):
             for _ in range(epochs):
-                started = time.perf_counter()
-                history.epochs["learning_rate"].append(
-                    optimizer.current_learning_rate()
-                )
-                epoch_loss = _run_epoch(
+                _record_epoch(
                     network, loss, optimizer, X, y, sample_weight=sample_weight,
                     keys=keys, rng=rng, batch_size=batch_size, shuffle=shuffle,
-                    history=history, l2=l2,
+                    validation_data=validation_data,
+                    validation_score=validation_score, history=history, l2=l2,
                 )  # fmt: skip
-                history.epochs["loss"].append(epoch_loss)
-                if validation_data is not None:
-                    val_loss, val_score = _evaluate(
-                        network, loss, validation_data, validation_score, optimizer,
-                        history,
-                    )  # fmt: skip
-                    history.epochs["val_loss"].append(val_loss)
-                    history.epochs["val_score"].append(val_score)
-                history.epochs["time"].append(time.perf_counter() - started)
-
                 improved = _update_best(history, early_stopping, tol)
                 if improved and early_stopping:
                     best_weights = network.get_weights()
@@ -292,6 +279,28 @@ def train(
         grew = f"loss grew from {history.best_loss:.3g} to"
         _raise_diverged(optimizer, history, history.epochs["loss"][-1], grew)
     return history
+
+
+def _record_epoch(
+    network, loss, optimizer, X, y, *, sample_weight, keys, rng, batch_size, shuffle,
+    validation_data, validation_score, history, l2,
+) -> None:  # fmt: skip
+    """Train one epoch; append its learning rate, loss, validation values and time."""
+    started = time.perf_counter()
+    history.epochs["learning_rate"].append(optimizer.current_learning_rate())
+    epoch_loss = _run_epoch(
+        network, loss, optimizer, X, y, sample_weight=sample_weight, keys=keys,
+        rng=rng, batch_size=batch_size, shuffle=shuffle, history=history, l2=l2,
+    )  # fmt: skip
+    history.epochs["loss"].append(epoch_loss)
+    if validation_data is not None:
+        val_loss, val_score = _evaluate(
+            network, loss, validation_data, validation_score, optimizer, history
+        )
+        history.epochs["val_loss"].append(val_loss)
+        history.epochs["val_score"].append(val_score)
+    # Last, so that the number of times counts the completed epochs.
+    history.epochs["time"].append(time.perf_counter() - started)
 
 
 def _drop_unfinished_epoch(history: History) -> None:
