@@ -176,6 +176,13 @@ class Dense(Layer):
         self._scratch = np.empty(min(self.W.size, _BLOCK), dtype=dtype)
         return self.n_out
 
+    def __getstate__(self):
+        # The L2 flag belongs to the nn.train call that set it, not to a copy
+        # or pickle taken meanwhile (from a callback, say).
+        state = dict(vars(self))
+        state.pop("_l2_in_step", None)
+        return state
+
     def forward(self, X, training=False, rows=None):
         self._X = X
         Y = X @ self.W

@@ -1,6 +1,8 @@
 """The training loop: learning, stopping rules, weights, divergence and dtypes."""
 
 import math
+import pickle
+from copy import deepcopy
 
 import numpy as np
 import pytest
@@ -522,3 +524,23 @@ def test_an_interrupt_passes_through_with_completed_epochs_and_best_weights(
     assert history.stopped
     for a, b in zip(net.params, finished.params, strict=True):
         assert_array_equal(a, b)
+
+
+def test_a_copy_taken_during_training_adds_its_own_l2_gradient(rng):
+    """A pickle or deep copy made from a callback, while the optimizer's step is
+    adding the L2 terms, has a backward that adds ``l2·W`` itself."""
+    X, y = _blobs(rng, n=60)
+    net = _net(layers=[nn.Dense(16, l2=0.1), nn.Activation("relu"), nn.Dense(3)])
+    copies = []
+
+    def take_copies(history):
+        copies.append(pickle.loads(pickle.dumps(net)))
+        copies.append(deepcopy(net))
+
+    _train(X, y, rng, net=net, epochs=1, callbacks=(take_copies,))
+    for taken in copies:
+        layer = taken.layers[0]
+        assert "_l2_in_step" not in vars(layer)
+        taken.forward(X, training=True)
+        taken.backward(np.zeros((X.shape[0], 3)), input_grad=False)
+        assert_allclose(layer.dW, 0.1 * layer.W, rtol=1e-12)
