@@ -37,7 +37,7 @@ from sklearn.model_selection import cross_validate
 from sklearn.preprocessing import StandardScaler
 
 from skdeep import LeastSquaresRegressor, LogisticRegression, SoftmaxClassifier
-from skdeep._linear_objectives import GLMObjective
+from skdeep.linear_model._objectives import GLMObjective
 
 
 def parse_args() -> argparse.Namespace:

@@ -25,15 +25,26 @@ float64 never meets in practice:
 
 :func:`validate_data` is scikit-learn's, with one of its warnings silenced (see
 there).
+
+Targets: ``validate_data`` accepts string regression targets as they are (only
+object arrays are converted, with ``y_numeric=True``) and lets labels that mix
+strings and numbers through to ``np.unique``, which fails comparing them. Both
+end in numpy errors that do not say what to change;
+:func:`check_label_types` and :func:`check_numeric_targets` say it up front.
+
+Random state: :func:`as_generator` turns scikit-learn's ``random_state`` into
+the NumPy Generator the core draws from.
 """
 
 from __future__ import annotations
 
 import math
+from numbers import Integral
 
 import numpy as np
 import scipy.sparse
 import sklearn.utils.validation
+from sklearn.utils import check_random_state
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -227,3 +238,68 @@ def check_float32_predictions(predictions: np.ndarray, X) -> None:
         "on. Scale them as the training data was scaled (e.g. with the "
         "StandardScaler fitted on it), or fit and predict on float64 data."
     )
+
+
+def check_label_types(y, estimator) -> None:
+    """Refuse class labels that mix strings with other types (they cannot be sorted).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.base import BaseEstimator
+    >>> check_label_types(["a", "b"], BaseEstimator())
+    >>> check_label_types(np.array(["a", 1], dtype=object), BaseEstimator())
+    Traceback (most recent call last):
+    ...
+    TypeError: BaseEstimator: the class labels mix types (int, str), ...
+    """
+    labels = np.asarray(y)
+    if labels.dtype != object:
+        return
+    types = {type(label) for label in labels.ravel()}
+    if len(types) > 1 and any(issubclass(t, str) for t in types):
+        names = ", ".join(sorted(t.__name__ for t in types))
+        raise TypeError(
+            f"{type(estimator).__name__}: the class labels mix types ({names}), "
+            "which cannot be sorted into classes_. Convert them to one type, for "
+            "example all to strings with np.asarray(y).astype(str)."
+        )
+
+
+def check_numeric_targets(y, estimator) -> None:
+    """Refuse regression targets given as strings.
+
+    Examples
+    --------
+    >>> from sklearn.base import BaseEstimator
+    >>> check_numeric_targets([1.5, 2.0], BaseEstimator())
+    >>> check_numeric_targets(["1.5", "2.0"], BaseEstimator())
+    Traceback (most recent call last):
+    ...
+    ValueError: BaseEstimator needs numeric targets, but y holds strings ...
+    """
+    targets = np.asarray(y)
+    if targets.dtype.kind in "US" or (
+        targets.dtype == object and any(isinstance(v, str) for v in targets.flat)
+    ):
+        raise ValueError(
+            f"{type(estimator).__name__} needs numeric targets, but y holds "
+            f"strings (dtype {targets.dtype}). Convert numbers written as text "
+            "with np.asarray(y, dtype=float); for class labels use a classifier."
+        )
+
+
+def as_generator(random_state) -> np.random.Generator:
+    """A NumPy Generator from scikit-learn's ``random_state`` (None, int, RandomState).
+
+    An int always gives the same stream; a RandomState is advanced by one draw,
+    so that successive fits with a shared RandomState differ, as in scikit-learn.
+    """
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if random_state is None:
+        return np.random.default_rng()
+    if isinstance(random_state, Integral):
+        return np.random.default_rng(int(random_state))
+    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    return np.random.default_rng(seed)

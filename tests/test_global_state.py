@@ -18,7 +18,7 @@ import skdeep
 
 # Module globals that may legitimately change: a lazily created handle on the
 # BLAS libraries loaded in this process (the same in every process, no data).
-CACHES = {("skdeep._linear_classifier", "_controller")}
+CACHES = {("skdeep.linear_model._base", "_controller")}
 
 ESTIMATORS = [
     skdeep.LeastSquaresRegressor(solver="adam", random_state=0, max_iter=3),

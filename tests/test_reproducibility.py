@@ -20,7 +20,7 @@ from sklearn.base import clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 
 import skdeep
-import skdeep._base
+import skdeep.neural_network._base
 
 
 def _test_common():
@@ -200,7 +200,7 @@ def test_networks_chunk_predictions_internally_without_changing_them(
     model = _fit(est, X, y, random_state=0)
     whole = _outputs(model, X)
     # Chunks of about 3 rows of the widest layer (16 units of 8 bytes).
-    monkeypatch.setattr(skdeep._base, "_PREDICT_CHUNK_BYTES", 3 * 16 * 8)
+    monkeypatch.setattr(skdeep.neural_network._base, "_PREDICT_CHUNK_BYTES", 3 * 16 * 8)
     for a, b in zip(whole, _outputs(model, X), strict=True):
         assert_allclose(b, a, rtol=1e-12, atol=1e-12)
 

@@ -132,7 +132,7 @@ def test_a_two_thread_process_stays_at_most_two_and_is_restored(estimator, data,
 
 
 def test_small_linear_fits_drop_to_one_thread_and_large_ones_keep_them(rng):
-    # The documented trade-off of skdeep._linear_classifier._blas_threads: it
+    # The documented trade-off of skdeep.linear_model._base._blas_threads: it
     # only ever lowers the count, and only for problems too small to share.
     seen = {}
     with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
@@ -162,7 +162,7 @@ def test_knn_threads_stay_local_under_a_process_backend(Estimator, backend, rng)
 def test_knn_thread_count_follows_joblib_rules_but_not_its_backend():
     from joblib import cpu_count
 
-    from skdeep._distances import _n_threads
+    from skdeep.neighbors._distances import _n_threads
 
     assert _n_threads(None) == 1
     assert _n_threads(3) == 3

@@ -1,4 +1,4 @@
-"""Full-batch solvers for the penalised objectives of :mod:`skdeep._linear_objectives`.
+"""Solvers for the penalised objectives of :mod:`~skdeep.linear_model._objectives`.
 
 Each solver takes an objective (``value``, ``value_and_gradient`` and, for
 Newton, ``hessian`` of the smooth part), a starting point θ₀ and the stopping
@@ -17,8 +17,8 @@ import numpy as np
 import scipy.linalg
 import scipy.optimize
 
-from . import nn
-from ._linear_objectives import soft_threshold
+from .. import nn
+from ._objectives import soft_threshold
 
 # Armijo's sufficient-decrease constant: accept a step that achieves at least
 # this fraction of the decrease the linear model predicts.

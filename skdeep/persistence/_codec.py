@@ -45,9 +45,9 @@ from collections import Counter
 
 import numpy as np
 
-from . import _persistence_allowlist as allow
-from . import _persistence_arrays as array_table
-from ._persistence_arrays import checked_dtype, encode_float, expect, parse_dtype
+from . import _allowlist as allow
+from . import _arrays as array_table
+from ._arrays import checked_dtype, encode_float, expect, parse_dtype
 
 _PLAIN_SCALARS = (type(None), bool, int, str)
 
@@ -263,7 +263,7 @@ def decode(tree, arrays: list[np.ndarray]) -> tuple[object, set[str]]:
     """Rebuild the object graph of :func:`encode` from ``tree`` and the arrays.
 
     ``arrays[i]`` is the array of entry ``i`` of the array table (see
-    :func:`skdeep._persistence_arrays.build`). Returns the root object and the
+    :func:`skdeep.persistence._arrays.build`). Returns the root object and the
     names of the classes rebuilt. Raises ``ValueError`` naming the place in
     the file that is malformed.
     """

@@ -12,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import accuracy_score
 
 from skdeep import MLPClassifier, MLPRegressor, nn
-from skdeep._base import as_generator
+from skdeep._validation import as_generator
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def test_validation_split_holds_out_duplicates_together_and_by_weight(rng):
     X = rng.normal(size=(60, 3))
     X[30:] = X[:30]  # every row twice
     y = np.tile(np.arange(3), 20)
-    from skdeep._base import validation_rows
+    from skdeep.neural_network._split import validation_rows
 
     held_out = validation_rows(nn.rows.row_keys(X), None, y, 0.2, seed=np.uint64(3))
     assert np.array_equal(held_out[:30], held_out[30:])
@@ -467,14 +467,14 @@ def test_same_fitted_attributes_as_scikit_learn(blobs, solver, early_stopping):
 
 
 def test_predictions_in_chunks_equal_one_pass(blobs, monkeypatch):
-    import skdeep._base
+    import skdeep.neural_network._base
 
     X, y = blobs
     clf = _quiet(MLPClassifier((16,), normalization="batch", dropout=0.2, max_iter=5,
                                random_state=0), X, y)  # fmt: skip
     whole = clf.predict_proba(X)
     # 16 float64 columns of 7 rows: the 300 rows go through in 43 chunks.
-    monkeypatch.setattr(skdeep._base, "_PREDICT_CHUNK_BYTES", 16 * 8 * 7)
+    monkeypatch.setattr(skdeep.neural_network._base, "_PREDICT_CHUNK_BYTES", 16 * 8 * 7)
     # Equal up to the last bit BLAS may round differently for other row counts.
     np.testing.assert_allclose(clf.predict_proba(X), whole, rtol=1e-12, atol=0)
 

@@ -1,14 +1,13 @@
 """k-nearest-neighbours classification and regression, exact brute force.
 
 The search itself (chunked rank blocks, exact refinement, threads) lives in
-:mod:`skdeep._distances`; this module is the scikit-learn shell around it:
+:mod:`skdeep.neighbors._distances`; this module is the scikit-learn shell around it:
 parameters, validation, label encoding and the vote or average.
 """
 
 from __future__ import annotations
 
 import numbers
-import warnings
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -25,10 +24,15 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from .._fit_state import all_or_nothing
+from .._validation import (
+    check_float32_distances,
+    check_label_types,
+    check_numeric_targets,
+    validate_data,
+)
+from .._warnings import warn
 from . import _distances
-from ._fit_state import all_or_nothing
-from ._targets import check_label_types, check_numeric_targets
-from ._validation import check_float32_distances, validate_data
 
 _FLOATS = [np.float64, np.float32]
 
@@ -310,12 +314,11 @@ class KNN(ClassifierMixin, MultiOutputMixin, _KNNBase):
         check_label_types(y, self)
         check_classification_targets(y)
         if y.ndim == 2 and y.shape[1] == 1:
-            warnings.warn(
+            warn(
                 "A column-vector y was passed when a 1d array was expected. "
                 "Please change the shape of y to (n_samples,), for example "
                 "using ravel().",
                 DataConversionWarning,
-                stacklevel=2,
             )
             y = y.ravel()
         self.outputs_2d_ = y.ndim == 2

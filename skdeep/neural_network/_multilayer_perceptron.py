@@ -1,11 +1,4 @@
-"""Multi-layer perceptrons: drop-in replacements for scikit-learn's MLP estimators.
-
-Both estimators accept every parameter of scikit-learn's ``MLPClassifier`` and
-``MLPRegressor`` with the same defaults and meaning, and add what modern
-training needs (more activations, solvers and schedules, dropout, batch and
-layer normalization, L1 and max-norm, label smoothing, class weights, random
-restarts). The work is done by :mod:`skdeep.nn`; see :mod:`skdeep._base`.
-"""
+"""MLPClassifier and MLPRegressor: the scikit-learn shells of the network family."""
 
 from __future__ import annotations
 
@@ -30,10 +23,14 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
-from . import nn
+from .. import nn
+from .._validation import (
+    check_float32_magnitude,
+    check_label_types,
+    check_numeric_targets,
+    validate_data,
+)
 from ._base import BaseNetwork
-from ._targets import check_label_types, check_numeric_targets
-from ._validation import check_float32_magnitude, validate_data
 
 _SHARED_PARAMETERS = """\
 hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)

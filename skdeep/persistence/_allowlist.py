@@ -36,14 +36,14 @@ def allowed_classes() -> dict[str, type]:
         StandardScaler,
     )
 
-    from . import _base, _distances, nn
-    from .linear_model import (
+    from .. import nn
+    from ..linear_model import (
         LeastSquaresRegressor,
         LogisticRegression,
         SoftmaxClassifier,
     )
-    from .neighbors import KNN, KNNRegressor
-    from .neural_network import MLPClassifier, MLPRegressor
+    from ..neighbors import KNN, KNNRegressor, _distances
+    from ..neural_network import MLPClassifier, MLPRegressor, _base
 
     table: dict[str, type] = {}
     for cls in (
@@ -111,7 +111,7 @@ def allowed_functions() -> dict[str, object]:
     ``KNN(weights=callable)`` takes a function of the distances; the NumPy
     core's stable sigmoid and softplus are the ones skdeep itself offers.
     """
-    from .nn import activations
+    from ..nn import activations
 
     return {
         "skdeep.nn.activations.sigmoid": activations.sigmoid,
@@ -126,7 +126,7 @@ def function_names() -> dict[int, str]:
 
 @functools.cache
 def _transient_table() -> dict[type, tuple[frozenset, frozenset]]:
-    from . import nn
+    from .. import nn
 
     # (dropped, saved as zeros): forward-pass caches and scratch buffers.
     return {

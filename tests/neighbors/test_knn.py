@@ -16,7 +16,7 @@ from sklearn.datasets import load_digits, load_iris, load_wine
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
-import skdeep._distances
+import skdeep.neighbors._distances as distances
 from skdeep import KNN, KNNRegressor
 
 # (metric, p) pairs covering every kernel, also reached through 'minkowski'.
@@ -236,13 +236,13 @@ def test_tiny_working_memory_chunks_without_changing_the_result(
     model = KNN(5, metric=metric, p=p).fit(X, np.zeros(200))
     one_chunk = model.kneighbors(Q)
     calls = []
-    chunk = skdeep._distances._chunk_kneighbors
+    chunk = distances._chunk_kneighbors
 
     def counting_chunk(Q_chunk, *args, **kwargs):
         calls.append(Q_chunk.shape[0])
         return chunk(Q_chunk, *args, **kwargs)
 
-    monkeypatch.setattr(skdeep._distances, "_chunk_kneighbors", counting_chunk)
+    monkeypatch.setattr(distances, "_chunk_kneighbors", counting_chunk)
     # 200 float64 columns (+ group minima) are ~1.7 KB a row: 5 rows a chunk.
     with config_context(working_memory=0.01):
         chunked = model.kneighbors(Q)
@@ -410,13 +410,13 @@ def test_a_grid_too_coarse_for_the_data_falls_back_and_stays_exact(
     X[0, 0] = 1e6
     kernels = []
     for name in ("_grid_rank", "_blocked_rank"):
-        kernel = getattr(skdeep._distances, name)
+        kernel = getattr(distances, name)
 
         def spy(*args, _kernel=kernel, _name=name):
             kernels.append(_name)
             return _kernel(*args)
 
-        monkeypatch.setattr(skdeep._distances, name, spy)
+        monkeypatch.setattr(distances, name, spy)
     dist, ind = KNN(5, metric=metric).fit(X, np.zeros(2000)).kneighbors(Q)
     assert kernels[0] == "_grid_rank" and "_blocked_rank" in kernels
     ref = _sklearn(KNeighborsClassifier, 5, metric, 2).fit(X, np.zeros(2000))
@@ -449,9 +449,9 @@ def test_integer_data_with_massive_ties_stay_on_the_exact_grid(
     model = KNN(7, metric=metric).fit(X, np.zeros(3000))
     assert model._index.grid.scale == 1.0
     calls = []
-    blocked = skdeep._distances._blocked_rank
+    blocked = distances._blocked_rank
     monkeypatch.setattr(
-        skdeep._distances, "_blocked_rank", lambda *a: calls.append(1) or blocked(*a)
+        distances, "_blocked_rank", lambda *a: calls.append(1) or blocked(*a)
     )
     ind = model.kneighbors(Q, return_distance=False)
     assert not calls
@@ -485,16 +485,16 @@ def test_the_grid_kernel_across_tiles_and_feature_spans_matches_exact_distances(
     """300 features (three int16 spans of at most 128 for Manhattan), tiles
     shrunk so that queries and training points both span several of them and
     end in partial ones: the neighbours are the exact float64 ones."""
-    monkeypatch.setattr(skdeep._distances, "_TILE_BYTES", 4096)
-    monkeypatch.setattr(skdeep._distances, "_TILE_ROWS", 8)
+    monkeypatch.setattr(distances, "_TILE_BYTES", 4096)
+    monkeypatch.setattr(distances, "_TILE_ROWS", 8)
     grid_calls = []
-    kernel = skdeep._distances._grid_rank
+    kernel = distances._grid_rank
 
     def spy(*args):
         grid_calls.append(1)
         return kernel(*args)
 
-    monkeypatch.setattr(skdeep._distances, "_grid_rank", spy)
+    monkeypatch.setattr(distances, "_grid_rank", spy)
     X, Q = rng.random((700, 300)), rng.random((45, 300))
     dist, ind = KNN(4, metric=metric).fit(X, np.zeros(700)).kneighbors(Q)
     assert grid_calls

@@ -36,7 +36,7 @@ from skdeep import (
     SoftmaxClassifier,
     nn,
 )
-from skdeep import _persistence_allowlist as allow
+from skdeep.persistence import _allowlist as allow
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

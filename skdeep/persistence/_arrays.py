@@ -14,7 +14,7 @@ from collections import Counter
 
 import numpy as np
 
-from . import _persistence_allowlist as allow
+from . import _allowlist as allow
 
 FLOAT_NAMES = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 

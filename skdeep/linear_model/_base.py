@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
-import warnings
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -25,17 +24,18 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from . import _linear_solvers as solvers
-from . import nn
-from ._base import as_generator
-from ._fit_state import all_or_nothing
-from ._linear_objectives import GLMObjective
-from ._targets import check_label_types
-from ._validation import (
+from .. import nn
+from .._fit_state import all_or_nothing
+from .._validation import (
+    as_generator,
     check_float32_magnitude,
     check_float32_predictions,
+    check_label_types,
     validate_data,
 )
+from .._warnings import warn
+from . import _solvers as solvers
+from ._objectives import GLMObjective
 
 # Below this many multiply-adds per pass over the data (n·p·outputs) one BLAS
 # thread is faster than several: on small matrices the threads spend more time
@@ -403,7 +403,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         return solvers.newton(objective, theta0, null_space=null_space, **common)
 
     def _warn_not_converged(self, result):
-        warnings.warn(
+        warn(
             f"{type(self).__name__}(solver={self.solver!r}) did not converge: "
             f"max |gradient| = {result.grad_max:.3g} > tol = {self.tol:g} after "
             f"{result.n_iter} iterations (max_iter={self.max_iter}). Increase "
@@ -411,7 +411,6 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             "separable data with a large C the optimum lies far out and the "
             f"coefficients keep growing. {result.message}".rstrip(),
             ConvergenceWarning,
-            stacklevel=6,
         )
 
     # ---- minibatch -----------------------------------------------------------
@@ -465,13 +464,12 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
                 "use solver='lbfgs'."
             ) from exc  # fmt: skip
         if epochs > 1 and not history.stopped:
-            warnings.warn(
+            warn(
                 f"{type(self).__name__}(solver={self.solver!r}) did not converge: "
                 f"the loss was still improving by more than tol={self.tol:g} after "
                 f"{history.n_epochs} epochs (max_iter={self.max_iter}). Increase "
                 "max_iter or use a full-batch solver ('lbfgs').",
                 ConvergenceWarning,
-                stacklevel=5,
             )
         coef = np.ascontiguousarray(W.T)
         return coef, b.copy(), np.asarray([history.n_epochs], dtype=np.int32)

@@ -14,7 +14,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-import skdeep._linear_classifier as linear_classifier
+import skdeep.linear_model._base as linear_classifier
 from skdeep import LogisticRegression, SoftmaxClassifier
 
 FULL_BATCH = ["lbfgs", "newton", "gd"]

@@ -10,8 +10,6 @@ are encoded, which loss is used and how predictions are decoded.
 from __future__ import annotations
 
 import math
-import time
-import warnings
 from abc import abstractmethod
 from numbers import Integral, Real
 from typing import ClassVar
@@ -21,15 +19,22 @@ import scipy.optimize
 import scipy.sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from . import nn
-from ._fit_state import restore
+from .. import nn
+from .._fit_state import restore
+from .._validation import (
+    as_generator,
+    check_castable,
+    check_float32_predictions,
+    validate_data,
+)
+from .._warnings import warn
+from ..nn.training import TrainingDivergedError
+from ._lbfgs import refresh_running_statistics, run_lbfgs
 from ._progress import EpochReporter
-from ._validation import check_castable, check_float32_predictions, validate_data
-from .nn.training import TrainingDivergedError
+from ._split import validation_rows
 
 STOCHASTIC_SOLVERS = ("sgd", "adam", "adagrad", "rmsprop")
 SOLVERS = ("lbfgs", *STOCHASTIC_SOLVERS)
@@ -43,22 +48,6 @@ HIDDEN_ACTIVATIONS = (
     "identity", "logistic", "sigmoid", "tanh", "relu", "leaky_relu", "prelu",
     "elu", "gelu", "swish", "mish", "softplus",
 )  # fmt: skip
-
-
-def as_generator(random_state) -> np.random.Generator:
-    """A NumPy Generator from scikit-learn's ``random_state`` (None, int, RandomState).
-
-    An int always gives the same stream; a RandomState is advanced by one draw,
-    so that successive fits with a shared RandomState differ, as in scikit-learn.
-    """
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if random_state is None:
-        return np.random.default_rng()
-    if isinstance(random_state, Integral):
-        return np.random.default_rng(int(random_state))
-    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-    return np.random.default_rng(seed)
 
 
 class _EpochSchedule:
@@ -259,11 +248,10 @@ class BaseNetwork(BaseEstimator):
         if self.batch_size == "auto":
             return min(200, n_samples)
         if self.batch_size > n_samples:
-            warnings.warn(
+            warn(
                 "Got `batch_size` less than 1 or larger than sample size. It is "
                 "going to be clipped",
                 UserWarning,
-                stacklevel=4,
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
@@ -436,7 +424,7 @@ class BaseNetwork(BaseEstimator):
                             raise  # nothing learned: fit fails, model unchanged
                         network = None
                     interrupted = True
-                    warnings.warn("Training interrupted by user.", stacklevel=4)
+                    warn("Training interrupted by user.")
                 if history.stopped and not (incremental or interrupted):
                     reporter.message(f"{self._stall_message()} Stopping.")
             if network is not None:
@@ -449,11 +437,10 @@ class BaseNetwork(BaseEstimator):
         network, history, optimizer, n_iter, samples_seen = best
         converged_or_cut = history.stopped or interrupted
         if not converged_or_cut and not incremental and n_iter == self.max_iter:
-            warnings.warn(
+            warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
                 "reached and the optimization hasn't converged yet.",
                 ConvergenceWarning,
-                stacklevel=4,
             )
         self._store(network, loss, history, n_iter)
         self._optimizer = optimizer
@@ -487,7 +474,10 @@ class BaseNetwork(BaseEstimator):
             else:
                 network = self.network_
             self._set_penalties(network, rows)
-            result, history = self._run_lbfgs(network, loss, X, Y, sample_weight)
+            result, history = run_lbfgs(
+                network, loss, X, Y, sample_weight, max_iter=self.max_iter,
+                max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
+            )  # fmt: skip
             if best is None or result.fun < best[1].fun:
                 best = (network, result, history)
         network, result, history = best
@@ -502,69 +492,17 @@ class BaseNetwork(BaseEstimator):
                 "the input features or increase alpha."
             )
         if result.status != 0:
-            warnings.warn(
+            warn(
                 f"lbfgs failed to converge after {result.nit} iterations "
                 f"({result.message}). Increase max_iter or max_fun, or scale the data.",
                 ConvergenceWarning,
-                stacklevel=4,
             )
-        _refresh_running_statistics(network, X)
+        refresh_running_statistics(network, X)
         self._store(network, loss, history, int(result.nit))
         self.loss_ = float(result.fun)
         self.best_loss_ = self.loss_
         # As in scikit-learn, only the stochastic solvers count samples seen.
         self.t_ = 0 if first_pass else getattr(self, "t_", 0)
-
-    def _run_lbfgs(self, network, loss, X, Y, sample_weight):
-        """Minimise the full-batch objective with scipy's L-BFGS-B."""
-        params, grads = network.params, network.grads
-        sizes = [p.size for p in params]
-        ends = np.cumsum(sizes)
-        history = nn.History()
-        history.epochs.pop("learning_rate")
-        last = {"value": math.inf}
-
-        def objective(theta):
-            for param, chunk in zip(params, np.split(theta, ends[:-1]), strict=True):
-                param[...] = chunk.reshape(param.shape)
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                scores = network.forward(X, training=True)
-                value, d_scores = loss.value_and_gradient(Y, scores, sample_weight)
-                value += network.penalty()
-                network.backward(d_scores, input_grad=False)
-            gradient = np.concatenate([g.ravel() for g in grads]).astype(np.float64)
-            if not (math.isfinite(value) and np.isfinite(gradient).all()):
-                return math.inf, np.zeros_like(theta)  # makes the line search back off
-            last["value"] = float(value)
-            return float(value), gradient
-
-        reporter = EpochReporter(self.verbose, self.max_iter, None)
-        started = [time.perf_counter()]
-
-        def record(intermediate_result):
-            history.epochs["loss"].append(float(intermediate_result.fun))
-            now = time.perf_counter()
-            history.epochs["time"].append(now - started[0])
-            started[0] = now
-            history.best_loss = min(history.best_loss, history.epochs["loss"][-1])
-            reporter(history)
-
-        theta = np.concatenate([p.ravel() for p in params]).astype(np.float64)
-        with reporter:
-            result = scipy.optimize.minimize(
-                objective,
-                theta,
-                method="L-BFGS-B",
-                jac=True,
-                callback=record,
-                options={
-                    "maxfun": self.max_fun,
-                    "maxiter": self.max_iter,
-                    "gtol": self.tol,
-                },
-            )
-        objective(result.x)  # leave the network at the solution
-        return result, history
 
     # ----------------------------------------------------------------- store
     def _store(self, network, loss, history, n_iter) -> None:
@@ -652,61 +590,6 @@ class BaseNetwork(BaseEstimator):
         return tags
 
 
-def validation_rows(keys, sample_weight, groups, fraction, *, seed) -> np.ndarray:
-    """Boolean mask of the rows held out for validation.
-
-    Distinct rows (equal content keys) are ranked by a seeded hash of their key
-    and taken, per group (class) when ``groups`` is given, until they hold
-    ``fraction`` of the group's weight, leaving each group at least one distinct
-    row to train on. Then at least two distinct rows are held out in all.
-    Rows of zero weight always train (they count for nothing either way). A
-    weight of k is thus held out exactly like k copies of the row.
-    """
-    n = keys.shape[0]
-    weights = np.ones(n) if sample_weight is None else np.asarray(sample_weight)
-    groups = np.zeros(n, dtype=np.intp) if groups is None else np.asarray(groups)
-    rank = nn.rows.mix(keys ^ seed)
-    order = np.lexsort((rank, groups))  # by group, then by hashed key
-    unique_rows, first, inverse = np.unique(
-        np.stack([groups[order].astype(np.uint64), keys[order]]),
-        axis=1, return_index=True, return_inverse=True,
-    )  # fmt: skip
-    del unique_rows
-    # np.unique sorts its columns; put the distinct rows back in ranked order.
-    ranked = np.argsort(first, kind="stable")
-    position = np.empty_like(ranked)
-    position[ranked] = np.arange(ranked.size)
-    distinct_of_row = position[inverse.ravel()]  # per sorted row
-    weight = np.bincount(distinct_of_row, weights=weights[order], minlength=ranked.size)
-    group = groups[order][first[ranked]]
-    live = weight > 0
-    taken = np.zeros(ranked.size, dtype=bool)
-    for g in np.unique(group[live]):
-        members = np.flatnonzero((group == g) & live)
-        before = np.cumsum(weight[members]) - weight[members]
-        take = before < fraction * weight[members].sum()
-        take[-1] = False  # the group keeps a distinct row to train on
-        taken[members[take]] = True
-    if taken.sum() < 2:
-        # Too few by weight: add the best-ranked rows whose group can spare them.
-        for d in np.flatnonzero(live & ~taken):
-            left = live & ~taken & (group == group[d])
-            if left.sum() > 1:
-                taken[d] = True
-            if taken.sum() >= 2:
-                break
-    if taken.sum() < 2 or not (live & ~taken).any():
-        raise ValueError(
-            f"early_stopping needs a validation set of at least 2 distinct samples "
-            f"and samples left to train on, but the data has "
-            f"n_samples={n} ({int(live.sum())} distinct with nonzero weight). Set "
-            "early_stopping=False or provide more data."
-        )
-    held_out = np.empty(n, dtype=bool)
-    held_out[order] = taken[distinct_of_row]
-    return held_out
-
-
 def _dense_layers(network) -> list:
     return [layer for layer in network.layers if isinstance(layer, nn.Dense)]
 
@@ -727,22 +610,3 @@ def _better(history, best_history, early_stopping: bool) -> bool:
     if early_stopping:
         return history.best_score > best_history.best_score
     return history.epochs["loss"][-1] < best_history.epochs["loss"][-1]
-
-
-def _refresh_running_statistics(network, X) -> None:
-    """Set batch-norm running statistics to the full-batch ones (full-batch solvers).
-
-    L-BFGS evaluates the objective at trial points too, so the running averages
-    it leaves behind mix statistics of weights it rejected.
-    """
-    norms = [layer for layer in network.layers if isinstance(layer, nn.BatchNorm)]
-    if not norms:
-        return
-    momenta = [layer.momentum for layer in norms]
-    for layer in norms:
-        layer.momentum = 0.0  # running ← batch statistics
-    try:
-        network.forward(X, training=True)
-    finally:
-        for layer, momentum in zip(norms, momenta, strict=True):
-            layer.momentum = momentum

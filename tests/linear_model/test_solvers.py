@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from skdeep import _linear_solvers as solvers
+from skdeep.linear_model import _solvers as solvers
 from skdeep import nn
-from skdeep._linear_objectives import GLMObjective, soft_threshold
+from skdeep.linear_model._objectives import GLMObjective, soft_threshold
 
 
 def _objective(rng, kind, fit_intercept, weighted, n=12, p=4, k=3):

@@ -219,7 +219,7 @@ def test_polynomial_example_runs_and_shows_overfitting():
     import subprocess
     import sys
 
-    script = pathlib.Path(__file__).parents[1] / "examples"
+    script = pathlib.Path(__file__).parents[2] / "examples"
     script = script / "plot_polynomial_least_squares.py"
     result = subprocess.run(
         [sys.executable, str(script)],

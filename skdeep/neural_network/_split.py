@@ -1,0 +1,62 @@
+"""The validation split of early stopping: whole rows, held out by content."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import nn
+
+
+def validation_rows(keys, sample_weight, groups, fraction, *, seed) -> np.ndarray:
+    """Boolean mask of the rows held out for validation.
+
+    Distinct rows (equal content keys) are ranked by a seeded hash of their key
+    and taken, per group (class) when ``groups`` is given, until they hold
+    ``fraction`` of the group's weight, leaving each group at least one distinct
+    row to train on. Then at least two distinct rows are held out in all.
+    Rows of zero weight always train (they count for nothing either way). A
+    weight of k is thus held out exactly like k copies of the row.
+    """
+    n = keys.shape[0]
+    weights = np.ones(n) if sample_weight is None else np.asarray(sample_weight)
+    groups = np.zeros(n, dtype=np.intp) if groups is None else np.asarray(groups)
+    rank = nn.rows.mix(keys ^ seed)
+    order = np.lexsort((rank, groups))  # by group, then by hashed key
+    unique_rows, first, inverse = np.unique(
+        np.stack([groups[order].astype(np.uint64), keys[order]]),
+        axis=1, return_index=True, return_inverse=True,
+    )  # fmt: skip
+    del unique_rows
+    # np.unique sorts its columns; put the distinct rows back in ranked order.
+    ranked = np.argsort(first, kind="stable")
+    position = np.empty_like(ranked)
+    position[ranked] = np.arange(ranked.size)
+    distinct_of_row = position[inverse.ravel()]  # per sorted row
+    weight = np.bincount(distinct_of_row, weights=weights[order], minlength=ranked.size)
+    group = groups[order][first[ranked]]
+    live = weight > 0
+    taken = np.zeros(ranked.size, dtype=bool)
+    for g in np.unique(group[live]):
+        members = np.flatnonzero((group == g) & live)
+        before = np.cumsum(weight[members]) - weight[members]
+        take = before < fraction * weight[members].sum()
+        take[-1] = False  # the group keeps a distinct row to train on
+        taken[members[take]] = True
+    if taken.sum() < 2:
+        # Too few by weight: add the best-ranked rows whose group can spare them.
+        for d in np.flatnonzero(live & ~taken):
+            left = live & ~taken & (group == group[d])
+            if left.sum() > 1:
+                taken[d] = True
+            if taken.sum() >= 2:
+                break
+    if taken.sum() < 2 or not (live & ~taken).any():
+        raise ValueError(
+            f"early_stopping needs a validation set of at least 2 distinct samples "
+            f"and samples left to train on, but the data has "
+            f"n_samples={n} ({int(live.sum())} distinct with nonzero weight). Set "
+            "early_stopping=False or provide more data."
+        )
+    held_out = np.empty(n, dtype=bool)
+    held_out[order] = taken[distinct_of_row]
+    return held_out
