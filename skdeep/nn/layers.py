@@ -113,9 +113,7 @@ class Dense(Layer):
         :class:`~skdeep.nn.Sequential`), Glorot otherwise. Biases start at zero.
     l1, l2 : float, default=0
         Penalties ``l1·‖W‖₁ + ½·l2·‖W‖²`` added to the objective (biases are not
-        penalised). Their gradients ``l1·sign(W) + l2·W`` are added in ``backward``
-        (:func:`~skdeep.nn.train` leaves ``l2·W`` of a layer without ``l1`` to
-        the optimizer's step, which adds it block by block, with the same result).
+        penalised). Their gradients ``l1·sign(W) + l2·W`` are added in ``backward``.
     max_norm : float or None, default=None
         After each optimizer step, rescale every unit's incoming weight vector
         (a column of ``W``) whose Euclidean norm exceeds ``max_norm``.
@@ -135,9 +133,6 @@ class Dense(Layer):
     >>> layer.forward(np.ones((2, 4))).shape
     (2, 3)
     """
-
-    # True only while nn.train lets the optimizer's step add l2·W (see backward).
-    _l2_in_step = False
 
     def __init__(
         self,
@@ -176,13 +171,6 @@ class Dense(Layer):
         self._scratch = np.empty(min(self.W.size, _BLOCK), dtype=dtype)
         return self.n_out
 
-    def __getstate__(self):
-        # The L2 flag belongs to the nn.train call that set it, not to a copy
-        # or pickle taken meanwhile (from a callback, say).
-        state = dict(vars(self))
-        state.pop("_l2_in_step", None)
-        return state
-
     def forward(self, X, training=False, rows=None):
         self._X = X
         Y = X @ self.W
@@ -198,15 +186,12 @@ class Dense(Layer):
         if self._ones.shape[0] != dY.shape[0]:
             self._ones = np.ones(dY.shape[0], dtype=dY.dtype)
         np.matmul(self._ones, dY, out=self.db)
-        if self.l1 or (self.l2 and not self._l2_in_step):
+        if self.l2 or self.l1:
             self._add_penalty_gradients()
         return dY @ self.W.T if input_grad else None
 
     def _add_penalty_gradients(self) -> None:
         """``dW += l2·W + l1·sign(W)`` in blocks through a small scratch array.
-
-        While ``_l2_in_step`` is set (by :func:`~skdeep.nn.train`), the
-        optimizer's step adds ``l2·W`` instead, and only ``l1`` is added here.
 
         The whole-array form allocates and streams a temporary as large as ``W``
         (1.6 MB for a 784×512 float32 kernel); blocks that stay in cache make
@@ -214,7 +199,7 @@ class Dense(Layer):
         """
         if not (self.W.flags.c_contiguous and self.dW.flags.c_contiguous):
             # reshape would copy: update the arrays themselves, unblocked.
-            if self.l2 and not self._l2_in_step:
+            if self.l2:
                 self.dW += self.l2 * self.W
             if self.l1:
                 self.dW += self.l1 * np.sign(self.W)
@@ -223,7 +208,7 @@ class Dense(Layer):
         for start in range(0, W.size, _BLOCK):
             w, dw = W[start : start + _BLOCK], dW[start : start + _BLOCK]
             tmp = self._scratch[: w.size]
-            if self.l2 and not self._l2_in_step:
+            if self.l2:
                 np.multiply(w, self.l2, out=tmp)
                 dw += tmp
             if self.l1:

@@ -130,7 +130,7 @@ def _transient_table() -> dict[type, tuple[frozenset, frozenset]]:
 
     # (dropped, saved as zeros): forward-pass caches and scratch buffers.
     return {
-        nn.Dense: (frozenset({"_X", "_l2_in_step"}), frozenset({"_scratch"})),
+        nn.Dense: (frozenset({"_X"}), frozenset({"_scratch"})),
         nn.Activation: (frozenset({"_Z", "_A"}), frozenset()),
         nn.Dropout: (frozenset({"_mask"}), frozenset()),
         nn.BatchNorm: (

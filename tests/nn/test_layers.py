@@ -14,10 +14,10 @@ def _built(layer, n_in, rng, dtype=np.float64):
     return layer
 
 
-def _gradcheck(layers, rng, n_in=4, n_out=3, n=10, training=True):
+def _gradcheck(layers, rng, n_in=4, n_out=3, n=10, training=True, order="C"):
     net = nn.Sequential(layers)
     net.build(n_in, rng, np.float64)
-    X = rng.normal(size=(n, n_in))
+    X = np.asarray(rng.normal(size=(n, n_in)), order=order)
     y = rng.normal(size=(n, n_out))
     return nn.check_gradients(net, SQUARED, X, y, training=training)
 
@@ -26,8 +26,13 @@ def test_dense_passes_gradient_check(rng):
     assert _gradcheck([nn.Dense(3)], rng) < 1e-7
 
 
-def test_dense_with_l1_and_l2_passes_gradient_check(rng):
-    assert _gradcheck([nn.Dense(3, l1=0.3, l2=0.7)], rng) < 1e-7
+@pytest.mark.parametrize(("l1", "l2"), [(0.3, 0.7), (0.0, 0.7), (0.3, 0.0)])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_dense_with_l1_and_l2_passes_gradient_check(rng, l1, l2, order):
+    """The penalty gradients come from backward alone, with either term or
+    both, whatever the input's memory layout."""
+    layers = [nn.Dense(6, l1=l1, l2=l2), nn.Activation("tanh"), nn.Dense(3, l2=l2)]
+    assert _gradcheck(layers, rng, order=order) < 1e-7
 
 
 def test_batchnorm_in_training_mode_passes_gradient_check(rng):
@@ -91,15 +96,15 @@ def test_dense_backward_without_input_grad_still_fills_grads(rng):
 
 @pytest.mark.parametrize("layout", ["C", "F"])
 @pytest.mark.parametrize("input_layout", ["C", "F"])
-@pytest.mark.parametrize("l1", [0.0, 0.3])
+@pytest.mark.parametrize(("l1", "l2"), [(0.0, 0.7), (0.3, 0.7), (0.3, 0.0)])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dense_penalty_gradients_of_a_large_kernel_follow_the_formula(
-    rng, layout, input_layout, l1, dtype
+    rng, layout, input_layout, l1, l2, dtype
 ):
     """∂L/∂W = Xᵀ dY + l2·W + l1·sign(W) also for a kernel of several blocks
     (the penalty terms are added block by block), an F-ordered kernel or input,
-    with and without L1, in both precisions."""
-    layer = _built(nn.Dense(300, l1=l1, l2=0.7), 250, rng, dtype)  # 75 000 weights
+    with L2, L1 or both, in both precisions."""
+    layer = _built(nn.Dense(300, l1=l1, l2=l2), 250, rng, dtype)  # 75 000 weights
     layer.W = np.asarray(layer.W, order=layout)
     layer.dW = np.asarray(layer.dW, order=layout)
     X = np.asarray(rng.normal(size=(5, 250)), dtype=dtype, order=input_layout)
@@ -107,11 +112,11 @@ def test_dense_penalty_gradients_of_a_large_kernel_follow_the_formula(
     layer.forward(X, training=True)
     layer.backward(dY, input_grad=False)
     X64, dY64, W64 = (a.astype(np.float64) for a in (X, dY, layer.W))
-    expected = X64.T @ dY64 + 0.7 * W64 + l1 * np.sign(W64)
+    expected = X64.T @ dY64 + l2 * W64 + l1 * np.sign(W64)
     assert layer.dW.dtype == dtype
     # Rounding bound of a sum of n + 2 terms in this precision, element by
     # element: (n + 2)·ε·Σ|term| (a relative tolerance fails where terms cancel).
-    scale = np.abs(X64).T @ np.abs(dY64) + 0.7 * np.abs(W64) + l1
+    scale = np.abs(X64).T @ np.abs(dY64) + l2 * np.abs(W64) + l1
     bound = (X.shape[0] + 2) * np.finfo(dtype).eps * scale
     assert np.all(np.abs(layer.dW - expected) <= bound)
 

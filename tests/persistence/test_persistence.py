@@ -271,20 +271,6 @@ def test_coefficients_stay_the_arrays_the_network_trains():
         assert np.shares_memory(views["v"], state["v"])
 
 
-def test_a_model_saved_during_training_adds_its_l2_gradient_after_loading():
-    """Saved from inside a fit (a callback, or a thread), a Dense layer carries
-    the flag that leaves its L2 term to the optimizer's step; the flag is not
-    saved, so the loaded layer's backward adds ``l2·W`` again."""
-    estimator = MLPClassifier((5,), alpha=0.5, max_iter=1).fit(X, CLASSES)
-    layer = estimator.network_.layers[0]
-    layer._l2_in_step = True  # as nn.train sets it while training
-    loaded = _round_trip(estimator).network_.layers[0]
-    assert "_l2_in_step" not in vars(loaded)
-    loaded.forward(X, training=True)
-    loaded.backward(np.zeros((X.shape[0], loaded.n_out)), input_grad=False)
-    np.testing.assert_allclose(loaded.dW, loaded.l2 * loaded.W, rtol=1e-12)
-
-
 def _continue_both(estimator, step):
     """Save, load, then apply ``step`` to the original and the loaded copy."""
     loaded = _round_trip(estimator)
