@@ -19,6 +19,14 @@ optimizers never need to know which layer they talk to:
     ``grads[i]``; ``state`` (running statistics) is saved and restored with the
     parameters but never touched by an optimizer.
 
+``cache_attributes``, ``scratch_attributes``
+    Class attributes naming the layer's transient attributes, its one
+    declaration of them: the values ``forward`` caches for ``backward``, which
+    a pickle, a copy or a saved file leaves out (the next training step sets
+    them again), and reusable work buffers, which those carry as zeros. Each
+    class names only its own; a subclass adds to those of its bases
+    (:meth:`Layer.transient_attributes`).
+
 Ownership: a layer never writes into the ``X`` it is given nor into the ``dY``
 it is handed (they belong to the caller or to a neighbouring layer, which may
 still need them), and what ``forward`` returns is a new array or ``X`` itself,
@@ -67,11 +75,37 @@ class Layer:
     """
 
     uses_row_keys: bool = False
+    cache_attributes: tuple[str, ...] = ()
+    scratch_attributes: tuple[str, ...] = ()
 
     def __init__(self) -> None:
         self.params: list[np.ndarray] = []
         self.grads: list[np.ndarray] = []
         self.state: list[np.ndarray] = []
+
+    @classmethod
+    def transient_attributes(cls) -> tuple[frozenset[str], frozenset[str]]:
+        """``(caches, scratch)``: the names declared by ``cls`` and its bases.
+
+        Read by pickling and copying (``__getstate__``) and by
+        :func:`skdeep.save`, so that both leave out the same caches.
+        """
+        declared = [vars(base) for base in cls.__mro__]
+        caches = frozenset().union(*(d.get("cache_attributes", ()) for d in declared))
+        scratch = frozenset().union(
+            *(d.get("scratch_attributes", ()) for d in declared)
+        )
+        return caches, scratch
+
+    def __getstate__(self) -> dict:
+        # A copy or pickle taken mid-training (from a callback, say) carries no
+        # cache, which may be a view of the training data, and no uninitialised
+        # scratch memory.
+        caches, scratch = self.transient_attributes()
+        state = {k: v for k, v in vars(self).items() if k not in caches}
+        for name in scratch & state.keys():
+            state[name] = np.zeros_like(state[name])
+        return state
 
     def build(self, n_in: int, rng: np.random.Generator, dtype=np.float64) -> int:
         """Create parameters for ``n_in`` input features; return ``n_out``."""
@@ -133,6 +167,9 @@ class Dense(Layer):
     >>> layer.forward(np.ones((2, 4))).shape
     (2, 3)
     """
+
+    cache_attributes = ("_X",)
+    scratch_attributes = ("_scratch",)
 
     def __init__(
         self,
@@ -266,6 +303,8 @@ class Dropout(Layer):
            [1., 1., 1., 1.]])
     """
 
+    cache_attributes = ("_mask",)
+
     def __init__(self, rate: float = 0.5) -> None:
         super().__init__()
         if not 0.0 <= rate < 1.0:
@@ -309,6 +348,8 @@ class _Normalization(Layer):
     starts with :meth:`_affine_gradients`, which fills ∂L/∂γ = Σ dY ⊙ x̂ and
     ∂L/∂β = Σ dY (sums over the batch).
     """
+
+    cache_attributes = ("_X_hat",)
 
     def build(self, n_in, rng, dtype=np.float64):
         self.gamma = np.ones(n_in, dtype=dtype)
@@ -369,6 +410,8 @@ class BatchNorm(_Normalization):
     (array([[-1., -1.],
            [ 1.,  1.]]), array([0.2, 2. ]))
     """
+
+    cache_attributes = ("_training", "_weights", "_inv_std")
 
     def __init__(self, momentum: float = 0.9, epsilon: float = 1e-5) -> None:
         super().__init__()
@@ -458,6 +501,8 @@ class LayerNorm(_Normalization):
     array([[-1.,  1.],
            [-1.,  1.]])
     """
+
+    cache_attributes = ("_inv_std",)
 
     def __init__(self, epsilon: float = 1e-5) -> None:
         super().__init__()

@@ -1,5 +1,7 @@
 """Layers: gradient checks, forward semantics, regularization and dtypes."""
 
+from copy import deepcopy
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -299,3 +301,70 @@ def test_dropout_masks_follow_row_keys(rng):
     assert not np.array_equal(out[0], out[1])
     again = layer.forward(X, training=True, rows=nn.rows.Rows(keys=keys))
     assert not np.array_equal(out, again)  # a new draw per call
+
+
+# Every layer type, unbuilt; the tests below build them on 4 inputs.
+EVERY_LAYER = [
+    pytest.param(lambda: nn.Layer(), id="Layer"),
+    pytest.param(lambda: nn.Dense(3, l1=0.1, l2=0.2), id="Dense"),
+    pytest.param(lambda: nn.Activation("tanh"), id="Activation"),
+    pytest.param(lambda: nn.Activation("prelu"), id="Activation-prelu"),
+    pytest.param(lambda: nn.Dropout(0.3), id="Dropout"),
+    pytest.param(lambda: nn.BatchNorm(), id="BatchNorm"),
+    pytest.param(lambda: nn.LayerNorm(), id="LayerNorm"),
+    pytest.param(lambda: nn.Sequential([nn.Dense(5), nn.Dense(2)]), id="Sequential"),
+]
+
+
+@pytest.mark.parametrize("make_layer", EVERY_LAYER)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_a_training_step_adds_exactly_the_declared_caches(make_layer, weighted, rng):
+    """What a training-mode forward and backward add to a built layer is what
+    its class declares as caches (which pickles and saved files leave out);
+    its scratch buffers exist from ``build`` on."""
+    layer = _built(make_layer(), 4, rng)
+    built = set(vars(layer))
+    weights = rng.uniform(0.5, 2.0, size=6) if weighted else None
+    rows = nn.rows.Rows(weights=weights)
+    Y = layer.forward(rng.normal(size=(6, 4)), training=True, rows=rows)
+    layer.backward(np.ones_like(Y))
+    caches, scratch = type(layer).transient_attributes()
+    assert set(vars(layer)) - built == caches
+    assert scratch <= built
+
+
+def test_transient_declarations_add_up_along_the_bases():
+    """A subclass names only its own transient attributes and keeps its bases'."""
+
+    class Scaled(nn.Dense):
+        cache_attributes = ("_scaled",)
+
+    class Plain(nn.Dense):
+        pass
+
+    dense = (frozenset({"_X"}), frozenset({"_scratch"}))
+    assert nn.Dense.transient_attributes() == dense
+    assert Plain.transient_attributes() == dense
+    assert Scaled.transient_attributes() == ({"_X", "_scaled"}, {"_scratch"})
+    assert nn.BatchNorm.transient_attributes()[0] == {
+        "_X_hat", "_training", "_weights", "_inv_std"
+    }  # fmt: skip
+    assert nn.Layer.transient_attributes() == (frozenset(), frozenset())
+
+
+def test_a_copy_leaves_out_what_a_subclass_declares(rng):
+    class Scaled(nn.Dense):
+        cache_attributes = ("_scaled",)
+
+        def forward(self, X, training=False, rows=None):
+            self._scaled = 2.0 * X
+            return super().forward(self._scaled, training, rows)
+
+    layer = _built(Scaled(3, l1=0.1), 4, rng)
+    Y = layer.forward(rng.normal(size=(5, 4)), training=True)
+    layer.backward(np.ones_like(Y))
+    assert np.any(layer._scratch)  # the L1 term went through it
+    copy = deepcopy(layer)
+    assert not {"_scaled", "_X"} & vars(copy).keys()
+    assert_array_equal(copy._scratch, np.zeros_like(layer._scratch))
+    assert_array_equal(copy.W, layer.W)
