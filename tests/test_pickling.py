@@ -7,6 +7,7 @@ a later ``partial_fit`` continues from.
 """
 
 import pickle
+from copy import deepcopy
 
 import cloudpickle
 import numpy as np
@@ -16,6 +17,8 @@ from sklearn.base import clone, is_classifier
 from sklearn.datasets import load_digits
 
 import skdeep
+from skdeep import nn
+from skdeep.linear_model._solvers import _LinearLayer
 
 # Several configurations per public estimator: the defaults, then the options
 # that add fitted state (optimizer moments, batch-norm statistics, an index).
@@ -150,3 +153,85 @@ def test_partial_fit_continues_identically_after_a_round_trip(estimator, dumper)
     here.partial_fit(*second)
     there.partial_fit(*second)
     assert_same_outputs(here, there, X)
+
+
+# --- Layers taken in the middle of training ------------------------------------
+# Every layer type, unbuilt; ``_LinearLayer`` (the linear models' minibatch
+# solvers) stands for a subclass that inherits its base's declarations.
+LAYERS = [
+    pytest.param(lambda: nn.Layer(), id="Layer"),
+    pytest.param(lambda: nn.Dense(3, l1=0.1, l2=0.2), id="Dense"),
+    pytest.param(lambda: nn.Activation("tanh"), id="Activation"),
+    pytest.param(lambda: nn.Activation("prelu"), id="Activation-prelu"),
+    pytest.param(lambda: nn.Dropout(0.3), id="Dropout"),
+    pytest.param(lambda: nn.BatchNorm(), id="BatchNorm"),
+    pytest.param(lambda: nn.LayerNorm(), id="LayerNorm"),
+    pytest.param(
+        lambda: _LinearLayer(3, l2=0.2, fit_intercept=False), id="_LinearLayer"
+    ),
+    pytest.param(
+        lambda: nn.Sequential(
+            [
+                nn.Dense(6, l2=0.1),
+                nn.BatchNorm(),
+                nn.Activation("prelu"),
+                nn.Dropout(0.3),
+                nn.LayerNorm(),
+                nn.Dense(3, l1=0.01, l2=0.1),
+            ]
+        ),
+        id="Sequential",
+    ),
+]
+COPIERS = [
+    pytest.param(lambda layer: pickle.loads(pickle.dumps(layer)), id="pickle"),
+    pytest.param(deepcopy, id="deepcopy"),
+]
+
+
+def _layers_of(layer):
+    return [layer, *getattr(layer, "layers", ())]
+
+
+def _training_step(layer, optimizer, X, rng):
+    """Forward in training mode, backward, step; the output of the forward."""
+    Y = layer.forward(X, training=True)
+    layer.backward(rng.normal(size=Y.shape))
+    optimizer.step(layer.params, layer.grads)
+    return Y
+
+
+@pytest.mark.parametrize("copier", COPIERS)
+@pytest.mark.parametrize("make_layer", LAYERS)
+def test_a_layer_copied_mid_training_carries_no_cache_and_trains_on_identically(
+    make_layer, copier
+):
+    """Copied after a training-mode forward and backward (from a callback, say),
+    a layer leaves out what it caches for backward and carries its scratch
+    buffers as zeros; the copy then trains and predicts exactly as the
+    original does."""
+    rng = np.random.default_rng(0)
+    layer = make_layer()
+    layer.build(4, rng, np.float64)
+    X = [rng.normal(size=(8, 4)) for _ in range(4)]
+    optimizer = skdeep.nn.optimizers.get("adam", learning_rate=0.01)
+    _training_step(layer, optimizer, X[0], rng)
+    Y = layer.forward(X[1], training=True)
+    layer.backward(np.ones_like(Y))
+
+    copy = copier(layer)
+    for original, copied in zip(_layers_of(layer), _layers_of(copy), strict=True):
+        caches, scratch = type(original).transient_attributes()
+        assert not caches & vars(copied).keys()
+        for name in scratch:
+            assert_array_equal(getattr(copied, name), 0.0)
+            assert getattr(copied, name).shape == getattr(original, name).shape
+    copy_optimizer = deepcopy(optimizer)
+    for step_X in X[2:]:
+        assert_array_equal(
+            _training_step(copy, copy_optimizer, step_X, np.random.default_rng(1)),
+            _training_step(layer, optimizer, step_X, np.random.default_rng(1)),
+        )
+    for a, b in zip(layer.params + layer.state, copy.params + copy.state, strict=True):
+        assert_array_equal(a, b)
+    assert_array_equal(copy.forward(X[0]), layer.forward(X[0]))

@@ -521,6 +521,8 @@ class Activation(Layer):
     array([[0., 1.]])
     """
 
+    cache_attributes = ("_Z", "_A")
+
     def __init__(self, name: str = "relu", **kwargs) -> None:
         super().__init__()
         self.function = get(name, **kwargs)

@@ -19,6 +19,14 @@ optimizers never need to know which layer they talk to:
     ``grads[i]``; ``state`` (running statistics) is saved and restored with the
     parameters but never touched by an optimizer.
 
+``cache_attributes``, ``scratch_attributes``
+    Class attributes naming the layer's transient attributes, its one
+    declaration of them: the values ``forward`` caches for ``backward``, which
+    a pickle, a copy or a saved file leaves out (the next training step sets
+    them again), and reusable work buffers, which those carry as zeros. Each
+    class names only its own; a subclass adds to those of its bases
+    (:meth:`Layer.transient_attributes`).
+
 Ownership: a layer never writes into the ``X`` it is given nor into the ``dY``
 it is handed (they belong to the caller or to a neighbouring layer, which may
 still need them), and what ``forward`` returns is a new array or ``X`` itself,
@@ -67,11 +75,37 @@ class Layer:
     """
 
     uses_row_keys: bool = False
+    cache_attributes: tuple[str, ...] = ()
+    scratch_attributes: tuple[str, ...] = ()
 
     def __init__(self) -> None:
         self.params: list[np.ndarray] = []
         self.grads: list[np.ndarray] = []
         self.state: list[np.ndarray] = []
+
+    @classmethod
+    def transient_attributes(cls) -> tuple[frozenset[str], frozenset[str]]:
+        """``(caches, scratch)``: the names declared by ``cls`` and its bases.
+
+        Read by pickling and copying (``__getstate__``) and by
+        :func:`skdeep.save`, so that both leave out the same caches.
+        """
+        declared = [vars(base) for base in cls.__mro__]
+        caches = frozenset().union(*(d.get("cache_attributes", ()) for d in declared))
+        scratch = frozenset().union(
+            *(d.get("scratch_attributes", ()) for d in declared)
+        )
+        return caches, scratch
+
+    def __getstate__(self) -> dict:
+        # A copy or pickle taken mid-training (from a callback, say) carries no
+        # cache, which may be a view of the training data, and no uninitialised
+        # scratch memory.
+        caches, scratch = self.transient_attributes()
+        state = {k: v for k, v in vars(self).items() if k not in caches}
+        for name in scratch & state.keys():
+            state[name] = np.zeros_like(state[name])
+        return state
 
     def build(self, n_in: int, rng: np.random.Generator, dtype=np.float64) -> int:
         """Create parameters for ``n_in`` input features; return ``n_out``."""
@@ -113,9 +147,7 @@ class Dense(Layer):
         :class:`~skdeep.nn.Sequential`), Glorot otherwise. Biases start at zero.
     l1, l2 : float, default=0
         Penalties ``l1·‖W‖₁ + ½·l2·‖W‖²`` added to the objective (biases are not
-        penalised). Their gradients ``l1·sign(W) + l2·W`` are added in ``backward``
-        (:func:`~skdeep.nn.train` leaves ``l2·W`` of a layer without ``l1`` to
-        the optimizer's step, which adds it block by block, with the same result).
+        penalised). Their gradients ``l1·sign(W) + l2·W`` are added in ``backward``.
     max_norm : float or None, default=None
         After each optimizer step, rescale every unit's incoming weight vector
         (a column of ``W``) whose Euclidean norm exceeds ``max_norm``.
@@ -136,8 +168,8 @@ class Dense(Layer):
     (2, 3)
     """
 
-    # True only while nn.train lets the optimizer's step add l2·W (see backward).
-    _l2_in_step = False
+    cache_attributes = ("_X",)
+    scratch_attributes = ("_scratch",)
 
     def __init__(
         self,
@@ -176,13 +208,6 @@ class Dense(Layer):
         self._scratch = np.empty(min(self.W.size, _BLOCK), dtype=dtype)
         return self.n_out
 
-    def __getstate__(self):
-        # The L2 flag belongs to the nn.train call that set it, not to a copy
-        # or pickle taken meanwhile (from a callback, say).
-        state = dict(vars(self))
-        state.pop("_l2_in_step", None)
-        return state
-
     def forward(self, X, training=False, rows=None):
         self._X = X
         Y = X @ self.W
@@ -198,15 +223,12 @@ class Dense(Layer):
         if self._ones.shape[0] != dY.shape[0]:
             self._ones = np.ones(dY.shape[0], dtype=dY.dtype)
         np.matmul(self._ones, dY, out=self.db)
-        if self.l1 or (self.l2 and not self._l2_in_step):
+        if self.l2 or self.l1:
             self._add_penalty_gradients()
         return dY @ self.W.T if input_grad else None
 
     def _add_penalty_gradients(self) -> None:
         """``dW += l2·W + l1·sign(W)`` in blocks through a small scratch array.
-
-        While ``_l2_in_step`` is set (by :func:`~skdeep.nn.train`), the
-        optimizer's step adds ``l2·W`` instead, and only ``l1`` is added here.
 
         The whole-array form allocates and streams a temporary as large as ``W``
         (1.6 MB for a 784×512 float32 kernel); blocks that stay in cache make
@@ -214,7 +236,7 @@ class Dense(Layer):
         """
         if not (self.W.flags.c_contiguous and self.dW.flags.c_contiguous):
             # reshape would copy: update the arrays themselves, unblocked.
-            if self.l2 and not self._l2_in_step:
+            if self.l2:
                 self.dW += self.l2 * self.W
             if self.l1:
                 self.dW += self.l1 * np.sign(self.W)
@@ -223,7 +245,7 @@ class Dense(Layer):
         for start in range(0, W.size, _BLOCK):
             w, dw = W[start : start + _BLOCK], dW[start : start + _BLOCK]
             tmp = self._scratch[: w.size]
-            if self.l2 and not self._l2_in_step:
+            if self.l2:
                 np.multiply(w, self.l2, out=tmp)
                 dw += tmp
             if self.l1:
@@ -281,6 +303,8 @@ class Dropout(Layer):
            [1., 1., 1., 1.]])
     """
 
+    cache_attributes = ("_mask",)
+
     def __init__(self, rate: float = 0.5) -> None:
         super().__init__()
         if not 0.0 <= rate < 1.0:
@@ -324,6 +348,8 @@ class _Normalization(Layer):
     starts with :meth:`_affine_gradients`, which fills ∂L/∂γ = Σ dY ⊙ x̂ and
     ∂L/∂β = Σ dY (sums over the batch).
     """
+
+    cache_attributes = ("_X_hat",)
 
     def build(self, n_in, rng, dtype=np.float64):
         self.gamma = np.ones(n_in, dtype=dtype)
@@ -384,6 +410,8 @@ class BatchNorm(_Normalization):
     (array([[-1., -1.],
            [ 1.,  1.]]), array([0.2, 2. ]))
     """
+
+    cache_attributes = ("_training", "_weights", "_inv_std")
 
     def __init__(self, momentum: float = 0.9, epsilon: float = 1e-5) -> None:
         super().__init__()
@@ -473,6 +501,8 @@ class LayerNorm(_Normalization):
     array([[-1.,  1.],
            [-1.,  1.]])
     """
+
+    cache_attributes = ("_inv_std",)
 
     def __init__(self, epsilon: float = 1e-5) -> None:
         super().__init__()

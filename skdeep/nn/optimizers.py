@@ -100,22 +100,8 @@ class Optimizer:
         lr = self.learning_rate
         return float(lr(self.iterations)) if callable(lr) else float(lr)
 
-    def step(
-        self,
-        params: list[np.ndarray],
-        grads: list[np.ndarray],
-        l2: list[float] | None = None,
-    ) -> None:
-        """Update every ``params[i]`` in place from ``grads[i]``.
-
-        ``l2[i]``, when given, is the coefficient of a penalty ½·l2ᵢ·‖θᵢ‖² whose
-        gradient ``l2ᵢ·θᵢ`` is added to ``grads[i]`` here, block by block,
-        while each block of the parameter and its gradient is in cache for the
-        update anyway: the same result as adding it beforehand (the loop of
-        :func:`~skdeep.nn.train` leaves the L2 terms of
-        :class:`~skdeep.nn.Dense` layers to this), without a separate pass over
-        the arrays. ``grads[i]`` then holds the penalised gradient.
-        """
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        """Update every ``params[i]`` in place from ``grads[i]``."""
         if self._state is None:
             self._state = [self._new_state(p) for p in params]
             self._blocks = [
@@ -128,32 +114,22 @@ class Optimizer:
                 f"{len(grads)} gradients but holds state for {len(self._state)}; "
                 "call reset() before optimizing a different network."
             )
-        if l2 is not None and len(l2) != len(params):
-            raise ValueError(
-                f"l2 has {len(l2)} coefficients for {len(params)} parameters."
-            )
         lr = self.current_learning_rate()
         self.iterations += 1
-        coefficients = [0.0] * len(params) if l2 is None else l2
-        for param, grad, decay, state, blocks in zip(
-            params, grads, coefficients, self._state, self._blocks, strict=True
+        for param, grad, state, blocks in zip(
+            params, grads, self._state, self._blocks, strict=True
         ):
             if len(blocks) == 1:
-                _add_l2_gradient(grad, param, decay, state["scratch"])
                 self.update(param, grad, state, lr)
                 continue
             if not (param.flags.c_contiguous and grad.flags.c_contiguous):
                 # reshape would copy: update the arrays whole (a rare layout).
                 whole = {**state, "scratch": np.empty(param.shape, param.dtype)}
-                _add_l2_gradient(grad, param, decay, whole["scratch"])
                 self.update(param, grad, whole, lr)
                 continue
             flat_param, flat_grad = param.reshape(-1), grad.reshape(-1)
             for start, stop, views in blocks:
-                block_param = flat_param[start:stop]
-                block_grad = flat_grad[start:stop]
-                _add_l2_gradient(block_grad, block_param, decay, views["scratch"])
-                self.update(block_param, block_grad, views, lr)
+                self.update(flat_param[start:stop], flat_grad[start:stop], views, lr)
 
     def slots(self) -> tuple[str, ...]:
         """Names of the per-parameter state arrays this configuration needs."""
@@ -422,13 +398,6 @@ class Adam(Optimizer):
         np.divide(m, tmp, out=tmp)
         tmp *= lr * (1.0 - self.beta_1) / (correction_1 * k)
         param -= tmp
-
-
-def _add_l2_gradient(grad, param, l2, scratch) -> None:
-    """``grad += l2·param`` through ``scratch`` (nothing when ``l2`` is 0)."""
-    if l2:
-        np.multiply(param, l2, out=scratch)
-        grad += scratch
 
 
 def _state_blocks(state: dict[str, np.ndarray], size: int):

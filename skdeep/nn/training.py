@@ -9,7 +9,6 @@ decide whether to stop. Each of those is a small function here, so the loop in
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse
 
-from .layers import Dense, Layer
+from .layers import Layer
 from .losses import Loss
 from .optimizers import Optimizer
 from .rows import Rows, row_keys
@@ -240,16 +239,13 @@ def train(
     # Overflow inside a diverging step is reported by the divergence guard below
     # with a message that says what to change, not as a stray RuntimeWarning.
     try:
-        with (
-            np.errstate(over="ignore", invalid="ignore", divide="ignore"),
-            _l2_in_optimizer_step(network, optimizer) as l2,
-        ):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for _ in range(epochs):
                 _record_epoch(
                     network, loss, optimizer, X, y, sample_weight=sample_weight,
                     keys=keys, rng=rng, batch_size=batch_size, shuffle=shuffle,
                     validation_data=validation_data,
-                    validation_score=validation_score, history=history, l2=l2,
+                    validation_score=validation_score, history=history,
                 )  # fmt: skip
                 improved = _update_best(history, early_stopping, tol)
                 if improved and early_stopping:
@@ -283,14 +279,14 @@ def train(
 
 def _record_epoch(
     network, loss, optimizer, X, y, *, sample_weight, keys, rng, batch_size, shuffle,
-    validation_data, validation_score, history, l2,
+    validation_data, validation_score, history,
 ) -> None:  # fmt: skip
     """Train one epoch; append its learning rate, loss, validation values and time."""
     started = time.perf_counter()
     history.epochs["learning_rate"].append(optimizer.current_learning_rate())
     epoch_loss = _run_epoch(
         network, loss, optimizer, X, y, sample_weight=sample_weight, keys=keys,
-        rng=rng, batch_size=batch_size, shuffle=shuffle, history=history, l2=l2,
+        rng=rng, batch_size=batch_size, shuffle=shuffle, history=history,
     )  # fmt: skip
     history.epochs["loss"].append(epoch_loss)
     if validation_data is not None:
@@ -396,7 +392,7 @@ class _BatchGatherer:
 
 def _run_epoch(
     network, loss, optimizer, X, y, *, sample_weight, keys, rng, batch_size, shuffle,
-    history, l2=None,
+    history,
 ) -> float:  # fmt: skip
     total, n = 0.0, X.shape[0]
     gather_X, gather_y = _BatchGatherer(X, batch_size), _BatchGatherer(y, batch_size)
@@ -410,10 +406,7 @@ def _run_epoch(
         if not math.isfinite(value):
             _raise_diverged(optimizer, history, value)
         network.backward(d_scores, input_grad=False)
-        if l2 is None:
-            optimizer.step(network.params, network.grads)
-        else:
-            optimizer.step(network.params, network.grads, l2=l2)
+        optimizer.step(network.params, network.grads)
         network.apply_constraints()
         # The epoch loss weighs each batch by its share of the rows (or weights).
         share = X_batch.shape[0] / n if w_batch is None else w_batch.sum()
@@ -425,46 +418,6 @@ def _run_epoch(
     if not all(np.isfinite(p).all() for p in network.params):
         _raise_diverged(optimizer, history, math.nan)
     return total
-
-
-@contextlib.contextmanager
-def _l2_in_optimizer_step(network, optimizer):
-    """Let the optimizer add the L2 gradients of the Dense layers in its step.
-
-    ``backward`` would add ``l2·W`` to each ``dW`` in a pass of its own over
-    both arrays; :meth:`Optimizer.step <skdeep.nn.optimizers.Optimizer.step>`
-    adds it block by block while the blocks are in cache for the update (a few
-    per cent of an MLP's epoch), with the same result. Yields the coefficient
-    of each of ``network.params`` (0 where not penalised), or None when no
-    Dense layer has an L2 term or the optimizer replaces the base class's
-    ``step``.
-    """
-    # A layer with an L1 term passes over dW in backward anyway: it keeps its
-    # L2 term there too, added in the same order as always.
-    layers = [
-        layer
-        for layer in _all_layers(network)
-        if isinstance(layer, Dense) and layer.l2 and not layer.l1
-    ]
-    if not layers or type(optimizer).step is not Optimizer.step:
-        yield None
-        return
-    by_kernel = {id(layer.W): layer.l2 for layer in layers}
-    coefficients = [by_kernel.get(id(param), 0.0) for param in network.params]
-    for layer in layers:
-        layer._l2_in_step = True
-    try:
-        yield coefficients
-    finally:
-        for layer in layers:
-            del layer._l2_in_step  # back to the class default, False
-
-
-def _all_layers(network):
-    """The network and every layer nested in it (``Sequential.layers``)."""
-    yield network
-    for layer in getattr(network, "layers", ()):
-        yield from _all_layers(layer)
 
 
 def _raise_diverged(optimizer, history, value, what="loss") -> None:

@@ -7,11 +7,11 @@ file. The names are the public ones (``skdeep.nn.Dense``, not
 scikit-learn's private module), so that moving a class inside a package does
 not invalidate saved files.
 
-The table also says which attributes of a class are transient: caches that the
-next ``forward`` overwrites before anything reads them (the last input of a
-layer, which may be a slice of the training data), which are never written to
-a file; and scratch buffers, which are written as zeros so that a file never
-carries uninitialised memory.
+The layers declare which of their attributes are transient (see
+:func:`transient_attributes`): caches that the next ``forward`` overwrites
+before anything reads them (the last input of a layer, which may be a slice of
+the training data), which are never written to a file; and scratch buffers,
+which are written as zeros so that a file never carries uninitialised memory.
 """
 
 from __future__ import annotations
@@ -124,33 +124,18 @@ def function_names() -> dict[int, str]:
     return {id(f): name for name, f in allowed_functions().items()}
 
 
-@functools.cache
-def _transient_table() -> dict[type, tuple[frozenset, frozenset]]:
+def transient_attributes(cls: type) -> tuple[frozenset, frozenset]:
+    """``(dropped, zeroed)`` attribute names of ``cls``, as the class declares them.
+
+    A layer names its forward-pass caches and scratch buffers itself
+    (:meth:`skdeep.nn.Layer.transient_attributes`, which pickling reads too);
+    other classes have none.
+    """
     from .. import nn
 
-    # (dropped, saved as zeros): forward-pass caches and scratch buffers.
-    return {
-        nn.Dense: (frozenset({"_X", "_l2_in_step"}), frozenset({"_scratch"})),
-        nn.Activation: (frozenset({"_Z", "_A"}), frozenset()),
-        nn.Dropout: (frozenset({"_mask"}), frozenset()),
-        nn.BatchNorm: (
-            frozenset({"_training", "_weights", "_inv_std", "_X_hat"}),
-            frozenset(),
-        ),
-        nn.LayerNorm: (frozenset({"_inv_std", "_X_hat"}), frozenset()),
-    }
-
-
-def transient_attributes(cls: type) -> tuple[frozenset, frozenset]:
-    """``(dropped, zeroed)`` attribute names of ``cls`` (inherited entries too)."""
-    dropped: frozenset = frozenset()
-    zeroed: frozenset = frozenset()
-    table = _transient_table()
-    for base in cls.__mro__:
-        if base in table:
-            dropped |= table[base][0]
-            zeroed |= table[base][1]
-    return dropped, zeroed
+    if issubclass(cls, nn.Layer):
+        return cls.transient_attributes()
+    return frozenset(), frozenset()
 
 
 @functools.cache

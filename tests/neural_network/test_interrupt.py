@@ -31,8 +31,8 @@ def _interrupt_at_step(monkeypatch, step, *, corrupt=False):
     real_step = optimizers.Optimizer.step
     calls = {"n": 0}
 
-    def interrupted(self, params, grads, l2=None):
-        real_step(self, params, grads, l2)
+    def interrupted(self, params, grads):
+        real_step(self, params, grads)
         calls["n"] += 1
         if calls["n"] == step:
             if corrupt:

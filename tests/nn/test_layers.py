@@ -1,5 +1,7 @@
 """Layers: gradient checks, forward semantics, regularization and dtypes."""
 
+from copy import deepcopy
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -14,10 +16,10 @@ def _built(layer, n_in, rng, dtype=np.float64):
     return layer
 
 
-def _gradcheck(layers, rng, n_in=4, n_out=3, n=10, training=True):
+def _gradcheck(layers, rng, n_in=4, n_out=3, n=10, training=True, order="C"):
     net = nn.Sequential(layers)
     net.build(n_in, rng, np.float64)
-    X = rng.normal(size=(n, n_in))
+    X = np.asarray(rng.normal(size=(n, n_in)), order=order)
     y = rng.normal(size=(n, n_out))
     return nn.check_gradients(net, SQUARED, X, y, training=training)
 
@@ -26,8 +28,13 @@ def test_dense_passes_gradient_check(rng):
     assert _gradcheck([nn.Dense(3)], rng) < 1e-7
 
 
-def test_dense_with_l1_and_l2_passes_gradient_check(rng):
-    assert _gradcheck([nn.Dense(3, l1=0.3, l2=0.7)], rng) < 1e-7
+@pytest.mark.parametrize(("l1", "l2"), [(0.3, 0.7), (0.0, 0.7), (0.3, 0.0)])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_dense_with_l1_and_l2_passes_gradient_check(rng, l1, l2, order):
+    """The penalty gradients come from backward alone, with either term or
+    both, whatever the input's memory layout."""
+    layers = [nn.Dense(6, l1=l1, l2=l2), nn.Activation("tanh"), nn.Dense(3, l2=l2)]
+    assert _gradcheck(layers, rng, order=order) < 1e-7
 
 
 def test_batchnorm_in_training_mode_passes_gradient_check(rng):
@@ -91,15 +98,15 @@ def test_dense_backward_without_input_grad_still_fills_grads(rng):
 
 @pytest.mark.parametrize("layout", ["C", "F"])
 @pytest.mark.parametrize("input_layout", ["C", "F"])
-@pytest.mark.parametrize("l1", [0.0, 0.3])
+@pytest.mark.parametrize(("l1", "l2"), [(0.0, 0.7), (0.3, 0.7), (0.3, 0.0)])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dense_penalty_gradients_of_a_large_kernel_follow_the_formula(
-    rng, layout, input_layout, l1, dtype
+    rng, layout, input_layout, l1, l2, dtype
 ):
     """∂L/∂W = Xᵀ dY + l2·W + l1·sign(W) also for a kernel of several blocks
     (the penalty terms are added block by block), an F-ordered kernel or input,
-    with and without L1, in both precisions."""
-    layer = _built(nn.Dense(300, l1=l1, l2=0.7), 250, rng, dtype)  # 75 000 weights
+    with L2, L1 or both, in both precisions."""
+    layer = _built(nn.Dense(300, l1=l1, l2=l2), 250, rng, dtype)  # 75 000 weights
     layer.W = np.asarray(layer.W, order=layout)
     layer.dW = np.asarray(layer.dW, order=layout)
     X = np.asarray(rng.normal(size=(5, 250)), dtype=dtype, order=input_layout)
@@ -107,11 +114,11 @@ def test_dense_penalty_gradients_of_a_large_kernel_follow_the_formula(
     layer.forward(X, training=True)
     layer.backward(dY, input_grad=False)
     X64, dY64, W64 = (a.astype(np.float64) for a in (X, dY, layer.W))
-    expected = X64.T @ dY64 + 0.7 * W64 + l1 * np.sign(W64)
+    expected = X64.T @ dY64 + l2 * W64 + l1 * np.sign(W64)
     assert layer.dW.dtype == dtype
     # Rounding bound of a sum of n + 2 terms in this precision, element by
     # element: (n + 2)·ε·Σ|term| (a relative tolerance fails where terms cancel).
-    scale = np.abs(X64).T @ np.abs(dY64) + 0.7 * np.abs(W64) + l1
+    scale = np.abs(X64).T @ np.abs(dY64) + l2 * np.abs(W64) + l1
     bound = (X.shape[0] + 2) * np.finfo(dtype).eps * scale
     assert np.all(np.abs(layer.dW - expected) <= bound)
 
@@ -294,3 +301,70 @@ def test_dropout_masks_follow_row_keys(rng):
     assert not np.array_equal(out[0], out[1])
     again = layer.forward(X, training=True, rows=nn.rows.Rows(keys=keys))
     assert not np.array_equal(out, again)  # a new draw per call
+
+
+# Every layer type, unbuilt; the tests below build them on 4 inputs.
+EVERY_LAYER = [
+    pytest.param(lambda: nn.Layer(), id="Layer"),
+    pytest.param(lambda: nn.Dense(3, l1=0.1, l2=0.2), id="Dense"),
+    pytest.param(lambda: nn.Activation("tanh"), id="Activation"),
+    pytest.param(lambda: nn.Activation("prelu"), id="Activation-prelu"),
+    pytest.param(lambda: nn.Dropout(0.3), id="Dropout"),
+    pytest.param(lambda: nn.BatchNorm(), id="BatchNorm"),
+    pytest.param(lambda: nn.LayerNorm(), id="LayerNorm"),
+    pytest.param(lambda: nn.Sequential([nn.Dense(5), nn.Dense(2)]), id="Sequential"),
+]
+
+
+@pytest.mark.parametrize("make_layer", EVERY_LAYER)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_a_training_step_adds_exactly_the_declared_caches(make_layer, weighted, rng):
+    """What a training-mode forward and backward add to a built layer is what
+    its class declares as caches (which pickles and saved files leave out);
+    its scratch buffers exist from ``build`` on."""
+    layer = _built(make_layer(), 4, rng)
+    built = set(vars(layer))
+    weights = rng.uniform(0.5, 2.0, size=6) if weighted else None
+    rows = nn.rows.Rows(weights=weights)
+    Y = layer.forward(rng.normal(size=(6, 4)), training=True, rows=rows)
+    layer.backward(np.ones_like(Y))
+    caches, scratch = type(layer).transient_attributes()
+    assert set(vars(layer)) - built == caches
+    assert scratch <= built
+
+
+def test_transient_declarations_add_up_along_the_bases():
+    """A subclass names only its own transient attributes and keeps its bases'."""
+
+    class Scaled(nn.Dense):
+        cache_attributes = ("_scaled",)
+
+    class Plain(nn.Dense):
+        pass
+
+    dense = (frozenset({"_X"}), frozenset({"_scratch"}))
+    assert nn.Dense.transient_attributes() == dense
+    assert Plain.transient_attributes() == dense
+    assert Scaled.transient_attributes() == ({"_X", "_scaled"}, {"_scratch"})
+    assert nn.BatchNorm.transient_attributes()[0] == {
+        "_X_hat", "_training", "_weights", "_inv_std"
+    }  # fmt: skip
+    assert nn.Layer.transient_attributes() == (frozenset(), frozenset())
+
+
+def test_a_copy_leaves_out_what_a_subclass_declares(rng):
+    class Scaled(nn.Dense):
+        cache_attributes = ("_scaled",)
+
+        def forward(self, X, training=False, rows=None):
+            self._scaled = 2.0 * X
+            return super().forward(self._scaled, training, rows)
+
+    layer = _built(Scaled(3, l1=0.1), 4, rng)
+    Y = layer.forward(rng.normal(size=(5, 4)), training=True)
+    layer.backward(np.ones_like(Y))
+    assert np.any(layer._scratch)  # the L1 term went through it
+    copy = deepcopy(layer)
+    assert not {"_scaled", "_X"} & vars(copy).keys()
+    assert_array_equal(copy._scratch, np.zeros_like(layer._scratch))
+    assert_array_equal(copy.W, layer.W)

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+from skdeep import nn
 from skdeep.nn import optimizers, schedules
 
 RTOL = 1e-12  # float64: only rounding differences are allowed
@@ -410,25 +411,33 @@ def test_updating_large_parameters_block_by_block_changes_nothing(
     assert_allclose(blocked, expected, rtol=RTOL, atol=RTOL * np.abs(expected).max())
 
 
-def run_l2(optimizer, theta0, grads, l2):
-    """Like ``run``, handing the L2 coefficient to ``step``."""
-    theta = theta0.copy(order="K")
-    trajectory = []
-    for g in grads:
-        optimizer.step([theta], [g.copy(order="K")], l2=[l2])
-        trajectory.append(theta.copy())
-    return trajectory
+def _dense_with_kernel(theta, l2):
+    """A Dense layer with one output whose kernel column is ``theta``."""
+    layer = nn.Dense(1, l2=l2)
+    layer.build(theta.size, np.random.default_rng(0))
+    layer.W[:, 0] = theta
+    return layer
+
+
+def _penalised_step(layer, optimizer, g):
+    """Backward with ∂L/∂W = g (X = gᵀ, dY = 1), then one step on the layer."""
+    layer.forward(g[None, :], training=True)
+    layer.backward(np.ones((1, 1)), input_grad=False)
+    optimizer.step(layer.params, layer.grads)
 
 
 @pytest.mark.parametrize(("name", "kwargs", "reference"), CASES)
-def test_l2_in_step_is_the_textbook_rule_on_the_penalised_gradient(
-    name, kwargs, reference
-):
-    """``step(..., l2=[λ])`` follows the rule with g + λθ, θ the value before
-    the step: the reference is fed those gradients, computed along its own
-    trajectory."""
+def test_a_dense_l2_term_is_stepped_by_the_textbook_rule(name, kwargs, reference):
+    """``Dense.backward`` adds λθ to the kernel's gradient, so the step follows
+    the rule with g + λθ, θ the value before the step: the reference is fed
+    those gradients, computed along its own trajectory."""
     l2 = 0.3
-    got = run_l2(optimizers.get(name, learning_rate=LR, **kwargs), THETA0, GRADS, l2)
+    layer = _dense_with_kernel(THETA0, l2)
+    optimizer = optimizers.get(name, learning_rate=LR, **kwargs)
+    got = []
+    for g in GRADS:
+        _penalised_step(layer, optimizer, g)
+        got.append(layer.W[:, 0].copy())
     theta, penalised = THETA0, []
     for step, g in enumerate(GRADS):
         penalised.append(g + l2 * theta)
@@ -438,49 +447,12 @@ def test_l2_in_step_is_the_textbook_rule_on_the_penalised_gradient(
         assert_allclose(g, e, rtol=RTOL, atol=0, err_msg=f"step {step}")
 
 
-def test_sgd_l2_step_worked_by_hand():
-    # θ = 2, g = 1, λ = 0.5: θ ← 2 − 0.1·(1 + 0.5·2) = 1.8; grads holds g + λθ.
-    theta, grad = np.array([2.0]), np.array([1.0])
-    optimizers.SGD(learning_rate=0.1).step([theta], [grad], l2=[0.5])
-    assert_allclose(theta, [1.8], rtol=RTOL)
-    assert_allclose(grad, [2.0], rtol=RTOL)
-
-
-@pytest.mark.parametrize(("name", "kwargs", "reference"), CASES)
-@pytest.mark.parametrize("layout", ["C", "F"])
-def test_l2_in_step_equals_adding_it_to_the_gradient_first(
-    name, kwargs, reference, layout, monkeypatch
-):
-    """Block by block (full blocks, a short last one), whole (one block or an
-    F-ordered array) and through the one-block scratch: bit for bit what
-    ``grad += λθ`` before a plain step gives. A zero coefficient changes nothing."""
-    monkeypatch.setattr(optimizers, "BLOCK_SIZE", 64)
-    rng = np.random.default_rng(1)
-    shapes = [(3, 45), (7,), (2, 3)]  # 2 blocks and a remainder; small; small
-    thetas = [np.asarray(rng.normal(size=s), order=layout) for s in shapes]
-    steps = [[np.asarray(rng.normal(size=s), order=layout) for s in shapes]] * 3
-    l2 = [0.25, 0.0, 1e-3]
-
-    fused = [t.copy(order="K") for t in thetas]
-    first = [t.copy(order="K") for t in thetas]
-    opt_fused = optimizers.get(name, learning_rate=LR, **kwargs)
-    opt_first = optimizers.get(name, learning_rate=LR, **kwargs)
-    for grads in steps:
-        g_fused = [g.copy(order="K") for g in grads]
-        opt_fused.step(fused, g_fused, l2=l2)
-        g_first = [g + c * t for g, c, t in zip(grads, l2, first, strict=True)]
-        opt_first.step(first, g_first)
-        for a, b in zip(g_fused, g_first, strict=True):
-            assert_array_equal(a, b)
-    for a, b in zip(fused, first, strict=True):
-        assert_array_equal(a, b)
-
-
-def test_l2_needs_one_coefficient_per_parameter():
-    with pytest.raises(ValueError, match="l2 has 1 coefficients for 2 parameters"):
-        optimizers.SGD().step(
-            [np.ones(2), np.ones(3)], [np.ones(2), np.ones(3)], l2=[0.1]
-        )
+def test_sgd_step_on_a_dense_l2_term_worked_by_hand():
+    # θ = 2, g = 1, λ = 0.5: θ ← 2 − 0.1·(1 + 0.5·2) = 1.8; dW holds g + λθ.
+    layer = _dense_with_kernel(np.array([2.0]), l2=0.5)
+    _penalised_step(layer, optimizers.SGD(learning_rate=0.1), np.array([1.0]))
+    assert_allclose(layer.W, [[1.8]], rtol=RTOL)
+    assert_allclose(layer.dW, [[2.0]], rtol=RTOL)
 
 
 @pytest.mark.parametrize(("name", "kwargs", "reference"), CASES)

@@ -430,63 +430,6 @@ def test_gathered_minibatches_are_the_rows_of_the_permutation(rng):
     assert_array_equal(gather(slice(4, 8)), X[4:8])
 
 
-class _StepInTwo(nn.optimizers.Adam):
-    """Adam whose ``step`` is its own (same rule): the loop cannot hand it the
-    L2 terms, so the Dense layers add them in ``backward`` as they always did."""
-
-    def step(self, params, grads):
-        super().step(params, grads)
-
-
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_l2_added_in_the_optimizer_step_trains_bit_identically(rng, dtype, monkeypatch):
-    """The loop lets ``Optimizer.step`` add the Dense layers' ``l2·W`` while it
-    updates: the weights come out exactly as when ``backward`` adds it, for an
-    L2-only layer, an L1 + L2 layer (which keeps both in backward) and an
-    unpenalised one, with kernels updated in several blocks."""
-    monkeypatch.setattr(nn.optimizers, "BLOCK_SIZE", 256)
-    X, y = _blobs(rng, n=200)
-    X, y = X.astype(dtype), y.astype(dtype)
-
-    def fit(optimizer):
-        net = _net(
-            dtype=dtype,
-            layers=[
-                nn.Dense(400, l2=0.3),
-                nn.Activation("relu"),
-                nn.Dense(300, l1=0.01, l2=0.2),
-                nn.Activation("tanh"),
-                nn.Dense(3),
-            ],
-        )
-        nn.train(net, CE, optimizer, X, y, rng=np.random.default_rng(0), epochs=3)
-        return net
-
-    fused, separate = fit(nn.optimizers.Adam(0.01)), fit(_StepInTwo(0.01))
-    for a, b in zip(fused.params, separate.params, strict=True):
-        assert_array_equal(a, b)
-    # The flag is the class default again: a later backward adds l2·W itself.
-    assert not any(layer._l2_in_step for layer in fused.layers[::2])
-    assert "_l2_in_step" not in vars(fused.layers[0])
-
-
-def test_l2_in_step_flag_is_cleared_when_training_fails(rng):
-    X, y = _blobs(rng, n=60)
-    net = _net(layers=[nn.Dense(16, l2=0.1), nn.Activation("relu"), nn.Dense(3)])
-    with pytest.raises(nn.TrainingDivergedError):
-        nn.train(
-            net, nn.losses.get("squared_error"), nn.optimizers.get("sgd", 1e6),
-            X * 1e3, y, rng=rng, epochs=20,
-        )  # fmt: skip
-    assert "_l2_in_step" not in vars(net.layers[0])
-    # backward adds the L2 gradient again: dW = Xᵀ·0 + l2·W (fresh weights, as
-    # the diverged ones are not finite).
-    net.build(2, np.random.default_rng(1))
-    net.forward(X, training=True)
-    net.backward(np.zeros((X.shape[0], 3)), input_grad=False)
-    assert_allclose(net.layers[0].dW, 0.1 * net.layers[0].W, rtol=1e-12)
-
-
 def test_an_interrupt_passes_through_with_completed_epochs_and_best_weights(
     rng, monkeypatch
 ):
@@ -510,8 +453,8 @@ def test_an_interrupt_passes_through_with_completed_epochs_and_best_weights(
     real_step = nn.optimizers.Optimizer.step
     calls = {"n": 0}
 
-    def interrupted(self, params, grads, l2=None):
-        real_step(self, params, grads, l2)
+    def interrupted(self, params, grads):
+        real_step(self, params, grads)
         calls["n"] += 1
         if calls["n"] == 3 * 3 + 1:  # 120 rows in batches of 40: 3 steps an epoch
             raise KeyboardInterrupt
@@ -527,8 +470,8 @@ def test_an_interrupt_passes_through_with_completed_epochs_and_best_weights(
 
 
 def test_a_copy_taken_during_training_adds_its_own_l2_gradient(rng):
-    """A pickle or deep copy made from a callback, while the optimizer's step is
-    adding the L2 terms, has a backward that adds ``l2·W`` itself."""
+    """A pickle or deep copy made from a callback has a backward that adds
+    ``l2·W`` to the kernel's gradient."""
     X, y = _blobs(rng, n=60)
     net = _net(layers=[nn.Dense(16, l2=0.1), nn.Activation("relu"), nn.Dense(3)])
     copies = []
@@ -540,7 +483,6 @@ def test_a_copy_taken_during_training_adds_its_own_l2_gradient(rng):
     _train(X, y, rng, net=net, epochs=1, callbacks=(take_copies,))
     for taken in copies:
         layer = taken.layers[0]
-        assert "_l2_in_step" not in vars(layer)
         taken.forward(X, training=True)
         taken.backward(np.zeros((X.shape[0], 3)), input_grad=False)
         assert_allclose(layer.dW, 0.1 * layer.W, rtol=1e-12)

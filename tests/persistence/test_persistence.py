@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import scipy.sparse
 from numpy.testing import assert_array_equal
+from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import (
     MaxAbsScaler,
@@ -271,18 +272,52 @@ def test_coefficients_stay_the_arrays_the_network_trains():
         assert np.shares_memory(views["v"], state["v"])
 
 
-def test_a_model_saved_during_training_adds_its_l2_gradient_after_loading():
-    """Saved from inside a fit (a callback, or a thread), a Dense layer carries
-    the flag that leaves its L2 term to the optimizer's step; the flag is not
-    saved, so the loaded layer's backward adds ``l2·W`` again."""
-    estimator = MLPClassifier((5,), alpha=0.5, max_iter=1).fit(X, CLASSES)
-    layer = estimator.network_.layers[0]
-    layer._l2_in_step = True  # as nn.train sets it while training
-    loaded = _round_trip(estimator).network_.layers[0]
-    assert "_l2_in_step" not in vars(loaded)
-    loaded.forward(X, training=True)
-    loaded.backward(np.zeros((X.shape[0], loaded.n_out)), input_grad=False)
-    np.testing.assert_allclose(loaded.dW, loaded.l2 * loaded.W, rtol=1e-12)
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        MLPClassifier(
+            hidden_layer_sizes=(6, 5), alpha=0.5, l1=0.01, activation="prelu",
+            normalization="batch", dropout=0.3, max_iter=2, random_state=0,
+        ),
+        MLPRegressor(
+            hidden_layer_sizes=(6,), alpha=0.5, normalization="layer", max_iter=2,
+            random_state=0,
+        ),
+    ],
+    ids=["batch-norm-dropout-prelu", "layer-norm"],
+)  # fmt: skip
+def test_a_model_saved_mid_training_holds_no_layer_cache_and_trains_on_the_same(
+    estimator,
+):
+    """Saved after a training-mode forward and backward (from a callback, or a
+    thread), every layer leaves out the caches its class declares and carries
+    its scratch buffers as zeros; the loaded model's Dense layers add their own
+    ``l2·W`` in backward, and it trains and predicts exactly as the original."""
+    y = CLASSES if isinstance(estimator, MLPClassifier) else TARGET
+    estimator = clone(estimator).fit(X, y)
+    network = estimator.network_
+    scores = network.forward(X, training=True)
+    network.backward(np.ones_like(scores))
+    loaded = _round_trip(estimator)
+    layers = [loaded.network_, *loaded.network_.layers]
+    assert {type(layer) for layer in layers} >= {nn.Sequential, nn.Dense}
+    for original, layer in zip([network, *network.layers], layers, strict=True):
+        caches, scratch = type(layer).transient_attributes()
+        assert not caches & vars(layer).keys(), type(layer).__name__
+        assert caches <= vars(original).keys(), type(layer).__name__
+        for name in scratch:
+            assert_array_equal(getattr(layer, name), 0.0)
+    dense = loaded.network_.layers[0]
+    dense.forward(X, training=True)
+    dense.backward(np.zeros((X.shape[0], dense.n_out)), input_grad=False)
+    np.testing.assert_allclose(
+        dense.dW, dense.l2 * dense.W + dense.l1 * np.sign(dense.W), rtol=1e-12
+    )
+    for model in (estimator, loaded):
+        model.partial_fit(X, y)
+    _assert_same_predictions(estimator, loaded, X)
+    for a, b in zip(estimator.coefs_, loaded.coefs_, strict=True):
+        assert_array_equal(a, b)
 
 
 def _continue_both(estimator, step):
