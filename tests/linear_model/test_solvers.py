@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from skdeep.linear_model import _solvers as solvers
 from skdeep import nn
+from skdeep.linear_model import _solvers as solvers
 from skdeep.linear_model._objectives import GLMObjective, soft_threshold
 
 
