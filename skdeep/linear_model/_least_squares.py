@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 from numbers import Integral, Real
 from typing import ClassVar
@@ -12,12 +11,11 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import _check_sample_weight
 
 from .. import nn
 from .._fit_state import all_or_nothing
 from .._validation import (
-    as_generator,
     check_float32_magnitude,
     check_numeric_targets,
     validate_data,
@@ -26,10 +24,13 @@ from .._warnings import warn
 from . import _solvers as solvers
 from ._base import (
     _blas_threads,
-    _diverged,
+    _keep_minibatch_state,
     _linear_predictions,
     _minibatch_solver,
+    _minibatch_state,
+    _sgd_learning_rate,
     _total_weight,
+    _train_minibatch,
 )
 
 
@@ -209,14 +210,12 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         solver = self.solver
         with _blas_threads(n * p * Y.shape[1]):
             if _minibatch_solver(self):
-                rng = as_generator(self.random_state)
-                optimizer = self._new_optimizer(X, sample_weight)
-                total = _total_weight(X, sample_weight)
+                state = _minibatch_state(self, X, sample_weight, resume=False)
+                start = self._start(p, Y, X.dtype)
                 coef, intercept, n_iter = self._fit_minibatch(
-                    X, Y, sample_weight, optimizer, rng, self._start(p, Y, X.dtype),
-                    self.max_iter, total,
-                )  # fmt: skip
-                self._optimizer, self._rng, self._seen_weight = optimizer, rng, total
+                    X, Y, sample_weight, state, start, self.max_iter
+                )
+                _keep_minibatch_state(self, state)
             else:
                 coef, intercept, n_iter, solver = self._fit_centered(
                     X, Y, sample_weight
@@ -262,21 +261,15 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
             start = start[0], start[1].astype(X.dtype)
         else:
             start = np.zeros((p, Y.shape[1]), X.dtype), np.zeros(Y.shape[1], X.dtype)
-        # Copies: a failed call must leave the stored state as it was.
-        if hasattr(self, "_optimizer"):
-            optimizer, rng = copy.deepcopy(self._optimizer), copy.deepcopy(self._rng)
-        else:
-            optimizer = self._new_optimizer(X, sample_weight)
-            rng = as_generator(self.random_state)
-        seen = getattr(self, "_seen_weight", 0.0) + _total_weight(X, sample_weight)
+        state = _minibatch_state(self, X, sample_weight, resume=True)
         with _blas_threads(n * p * Y.shape[1]):
             coef, intercept, n_iter = self._fit_minibatch(
-                X, Y, sample_weight, optimizer, rng, start, 1, seen
+                X, Y, sample_weight, state, start, 1
             )
         self._store(coef, intercept, y_is_1d=y_is_1d)
         self.n_iter_ = self.n_iter_ + n_iter if fitted else n_iter
         self.solver_ = self.solver
-        self._optimizer, self._rng, self._seen_weight = optimizer, rng, seen
+        _keep_minibatch_state(self, state)
         return self
 
     def predict(self, X):
@@ -290,9 +283,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return _linear_predictions(X, self.coef_, self.intercept_)
+        return _linear_predictions(self, X)
 
     def score(self, X, y, sample_weight=None):
         """Coefficient of determination R² of the predictions.
@@ -351,9 +342,9 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
 
     def _fit_centered(self, X, Y, sample_weight):
         """The closed forms and "gd" on centered, √s-scaled data; b from the means."""
-        n, p = X.shape
+        p = X.shape[1]
         dtype = X.dtype
-        total = float(n if sample_weight is None else sample_weight.sum())
+        total = _total_weight(X, sample_weight)
         if self.fit_intercept:
             if sample_weight is None:
                 x_mean, y_mean = X.mean(axis=0), Y.mean(axis=0)
@@ -450,33 +441,24 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         if self.solver == "adam":
             return nn.optimizers.get("adam", learning_rate=0.01 if lr == "auto" else lr)
         if lr == "auto":
-            # The mean squared loss has curvature λ_max(AᵀDA/Σsᵢ), A = [X, 1];
-            # half its inverse leaves a margin for the noise of minibatches.
-            curvature = solvers.mean_curvature(X, sample_weight, self.fit_intercept)
-            lr = 1.0 / (2.0 * curvature + 1e-12)
+            lr = _sgd_learning_rate(X, sample_weight, self.fit_intercept)
         return nn.optimizers.get("sgd", learning_rate=lr)
 
-    def _fit_minibatch(self, X, Y, sample_weight, optimizer, rng, start, epochs, total):
+    def _fit_minibatch(self, X, Y, sample_weight, state, start, epochs):
+        optimizer, _, total = state
         # nn's squared error averages over the K targets: the penalty follows.
         l2 = self.alpha / (total * Y.shape[1])
         batch_size = (
             min(200, X.shape[0]) if self.batch_size == "auto" else self.batch_size
         )
-        coef0, intercept0 = start
-        try:
-            W, b, history = solvers.minibatch(
-                X, Y, sample_weight, loss=nn.losses.get("squared_error"),
-                optimizer=optimizer, rng=rng, coef=coef0, intercept=intercept0,
-                l1=0.0, l2=l2, fit_intercept=self.fit_intercept, epochs=epochs,
-                batch_size=batch_size, tol=self.tol, verbose=self.verbose,
-                name=self.solver,
-            )  # fmt: skip
-        except nn.TrainingDivergedError as exc:
-            raise _diverged(
-                self, exc, f"Lower learning_rate_init (now "
-                f"{optimizer.current_learning_rate():g}), standardise the features "
-                "(StandardScaler), or use solver='auto'."
-            ) from exc  # fmt: skip
+        W, b, history = _train_minibatch(
+            self, X, Y, sample_weight, state=state, start=start,
+            loss=nn.losses.get("squared_error"), l1=0.0, l2=l2, epochs=epochs,
+            batch_size=batch_size,
+            advice=f"Lower learning_rate_init (now "
+            f"{optimizer.current_learning_rate():g}), standardise the features "
+            "(StandardScaler), or use solver='auto'.",
+        )  # fmt: skip
         if epochs > 1 and not history.stopped:
             warn(
                 f"LeastSquaresRegressor(solver={self.solver!r}) did not converge: "

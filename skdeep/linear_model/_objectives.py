@@ -14,6 +14,8 @@ n_outputs)``: the rows of ``W`` and, last, the intercepts (never penalised).
 :class:`GLMObjective` evaluates the smooth part ``Σ wᵢ ℓᵢ + ½λ₂‖W‖²`` with its
 gradient in one pass over the data (one ``X·W`` product, one ``Xᵀ·dZ``) and in
 the dtype of ``X``, so float32 data is fitted with float32 products.
+:func:`classifier_objectives` sets up the binary, one-vs-rest or multinomial
+objectives of a classifier.
 """
 
 from __future__ import annotations
@@ -82,6 +84,22 @@ class GLMObjective:
     def shape(self) -> tuple[int, int]:
         """Shape of θ."""
         return (self.n_features + int(self.fit_intercept), self.n_outputs)
+
+    def pack(self, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+        """θ from coefficients (n_outputs, n_features) and intercepts (n_outputs,)."""
+        theta = np.zeros(self.shape, self.dtype)
+        theta[: self.n_features] = coef.T
+        if self.fit_intercept:
+            theta[-1] = intercept
+        return theta
+
+    def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Coefficients (n_outputs, n_features) and intercepts (zeros without) of θ."""
+        if self.fit_intercept:
+            intercept = theta[-1]
+        else:
+            intercept = np.zeros(theta.shape[1], self.dtype)
+        return theta[: self.n_features].T, intercept
 
     def scores(self, theta: np.ndarray) -> np.ndarray:
         """Raw scores ``Z = X·W + b`` of shape (n_samples, n_outputs)."""
@@ -207,6 +225,36 @@ class GLMObjective:
         out[p, :p] = col
         out[p, p] = v.sum()
         return out
+
+
+def classifier_objectives(
+    X, y_index, sample_weight, l2, fit_intercept, n_classes, multinomial
+) -> list[tuple[GLMObjective, slice]]:
+    """The objectives a linear classifier minimises, each with its rows of ``coef_``.
+
+    One multinomial objective over the K classes; one binary objective for two
+    classes; or, one-vs-rest, K independent binary objectives (class k against
+    the rest), each fitting row k.
+    """
+    n = X.shape[0]
+    weights = (
+        np.full(n, 1.0 / n, X.dtype)
+        if sample_weight is None
+        else (sample_weight / float(sample_weight.sum())).astype(X.dtype)
+    )
+    if multinomial:
+        problems = [(y_index, "multinomial", n_classes, slice(None))]
+    elif n_classes == 2:
+        problems = [(y_index.astype(X.dtype), "binary", 1, slice(None))]
+    else:
+        problems = [
+            ((y_index == k).astype(X.dtype), "binary", 1, slice(k, k + 1))
+            for k in range(n_classes)
+        ]
+    return [
+        (GLMObjective(X, target, weights, l2, fit_intercept, kind, k), rows)
+        for target, kind, k, rows in problems
+    ]
 
 
 def soft_threshold(theta: np.ndarray, threshold: float, n_features: int) -> np.ndarray:

@@ -1,10 +1,13 @@
-"""Solvers for the penalised objectives of :mod:`~skdeep.linear_model._objectives`.
+"""The solvers of the linear estimators.
 
-Each solver takes an objective (``value``, ``value_and_gradient`` and, for
-Newton, ``hessian`` of the smooth part), a starting point θ₀ and the stopping
-rule ``max |gradient| ≤ tol`` (for the proximal solver: of the gradient
-mapping), and returns ``SolverResult``. None of them warns: the estimator
-turns ``converged=False`` into a ConvergenceWarning that names its options.
+The iterative solvers take an objective of :mod:`._objectives` (``value``,
+``value_and_gradient`` and, for Newton, ``hessian`` of the smooth part), a
+starting point θ₀ and the stopping rule ``max |gradient| ≤ tol`` (for the
+proximal solver: of the gradient mapping), and return ``SolverResult``;
+:func:`solve` runs the one an estimator's ``solver`` names. None of them warns:
+the estimator turns ``converged=False`` into a ConvergenceWarning that names
+its options. Below them: the closed forms of least squares, and the minibatch
+training of one Dense layer by the :mod:`skdeep.nn` core.
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ MAX_HALVINGS = 60
 # gradient (Barzilai–Borwein steps are not monotone in the gradient, so a
 # single worse step means nothing).
 STALL_ITERATIONS = 100
+# Newton's method stores a dense Hessian of n_params² entries (for the softmax
+# classifier ((n_features + 1)·n_classes)²); above this size it refuses.
+NEWTON_MAX_HESSIAN_BYTES = 256 * 2**20
 
 
 @dataclass
@@ -295,6 +301,38 @@ def gradient_descent(
             if since_best >= STALL_ITERATIONS:
                 break
     return SolverResult(theta, n_iter, grad_max <= tol, grad_max)
+
+
+def solve(
+    solver: str, objective, theta0, *, l1: float, max_iter: int, tol: float,
+    verbose: int = 0,
+) -> SolverResult:  # fmt: skip
+    """Minimise ``objective`` (+ ``l1·‖W‖₁``) by "lbfgs", "newton" or "gd" (FISTA).
+
+    Newton refuses (ValueError) when its Hessian would exceed
+    ``NEWTON_MAX_HESSIAN_BYTES``. A multinomial objective with intercepts is
+    flat along the common shift of the intercepts: Newton is told so.
+    """
+    common = dict(max_iter=max_iter, tol=tol, verbose=verbose)
+    if solver == "lbfgs":
+        return lbfgs(objective, theta0, **common)
+    if solver == "gd":
+        return fista(objective, theta0, l1=l1, **common)
+    size = theta0.size
+    needed = size * size * np.dtype(objective.dtype).itemsize
+    if needed > NEWTON_MAX_HESSIAN_BYTES:
+        raise ValueError(
+            f"solver='newton' would store a {size} by {size} Hessian "
+            f"({needed / 2**20:.0f} MiB, more than the "
+            f"{NEWTON_MAX_HESSIAN_BYTES / 2**20:.0f} MiB budget). Use "
+            "solver='lbfgs' (same optimum, memory linear in the features)."
+        )
+    null_space = None
+    if objective.kind == "multinomial" and objective.fit_intercept:
+        u = np.zeros(objective.shape)
+        u[-1] = 1.0 / math.sqrt(objective.n_outputs)
+        null_space = u.ravel()
+    return newton(objective, theta0, null_space=null_space, **common)
 
 
 # --------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-import skdeep.linear_model._base as linear_classifier
 from skdeep import LogisticRegression, SoftmaxClassifier
+from skdeep.linear_model import _base, _solvers
 
 FULL_BATCH = ["lbfgs", "newton", "gd"]
 ALL_SOLVERS = [*FULL_BATCH, "sgd", "adam"]
@@ -339,7 +339,7 @@ def test_log_proba_is_finite_for_extreme_scores():
 def test_small_problems_run_on_one_blas_thread():
     from threadpoolctl import threadpool_info
 
-    with linear_classifier._blas_threads(1000):
+    with _base._blas_threads(1000):
         inside = {
             i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"
         }
@@ -375,7 +375,7 @@ def test_nan_input_is_refused():
 
 def test_newton_refuses_a_hessian_over_the_memory_budget(monkeypatch, digits):
     X, y = digits
-    monkeypatch.setattr(linear_classifier, "NEWTON_MAX_HESSIAN_BYTES", 2**20)
+    monkeypatch.setattr(_solvers, "NEWTON_MAX_HESSIAN_BYTES", 2**20)
     with pytest.raises(ValueError, match=r"Hessian.*Use solver='lbfgs'"):
         SoftmaxClassifier(solver="newton").fit(X, y)
 
