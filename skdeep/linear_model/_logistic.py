@@ -442,7 +442,7 @@ C : float, default=1.0
 
 
 class LogisticRegression(_LinearClassifier):
-    __doc__ = rf"""Logistic regression: sigmoid and binary cross-entropy, one-vs-rest for K > 2.
+    __doc__ = rf"""Logistic regression (sigmoid, cross-entropy), one-vs-rest for K > 2.
 
     The objective is scikit-learn's LogisticRegression's (binary case).
 
@@ -516,11 +516,11 @@ class LogisticRegression(_LinearClassifier):
     True
     >>> clf.coef_.shape, clf.predict_proba(X[:2]).shape
     ((1, 30), (2, 2))
-    """  # noqa: E501 (the summary line, unchanged)
+    """
 
 
 class SoftmaxClassifier(_LinearClassifier):
-    __doc__ = rf"""Multinomial logistic regression: softmax and cross-entropy over all classes.
+    __doc__ = rf"""Multinomial logistic regression: softmax and cross-entropy.
 
     The same objective as scikit-learn's (multinomial) LogisticRegression.
 
@@ -579,6 +579,6 @@ class SoftmaxClassifier(_LinearClassifier):
     ((3, 4), True)
     >>> bool(np.allclose(clf.predict_proba(X).sum(axis=1), 1.0))
     True
-    """  # noqa: E501 (the summary line, unchanged)
+    """
 
     _multinomial = True
