@@ -19,6 +19,10 @@ The search runs in two passes per chunk of queries:
 So rounding in pass 1 (the grid, float32, or the cancellation of the GEMM
 identity) never changes which neighbours come back or in which order: only the
 number of candidates grows when the bound is loose.
+
+What is particular to a metric (its rank pass and error bound, its exact rank
+values, rank values to distances) is one :class:`~._metrics.Metric` object;
+this module is the driver: chunks, threads, candidate selection, refinement.
 """
 
 from __future__ import annotations
@@ -31,14 +35,9 @@ from sklearn.utils._chunking import get_chunk_n_rows
 from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
-# Tile of the blocked kernels: 512 KiB for the tile and as much for its
-# scratch stay in a core's L2 cache, whose bandwidth is what limits these
-# kernels (32 x 4096 float32 measured fastest among 16..128 x 1024..8192
-# tiles on 784 features).
-_TILE_BYTES = 512 * 2**10
-_TILE_ROWS = 32
-# Exact recomputation gathers (pairs, n_features) float64 rows; this bounds it.
-_REFINE_BYTES = 16 * 2**20
+from . import _metrics
+from ._metrics import Metric
+
 # Chunks stop growing at this block size, or at _MIN_ROWS rows if that is
 # more: single-threaded float32 GEMM throughput is flat from ~256 query rows
 # on (measured with 60000 x 784 training points), so bigger chunks only cost
@@ -46,235 +45,40 @@ _REFINE_BYTES = 16 * 2**20
 _MAX_BLOCK_BYTES = 64 * 2**20
 _MIN_ROWS = 256
 
-METRICS = ("euclidean", "manhattan", "chebyshev", "minkowski")
-
-
-def effective_metric(metric: str, p: float) -> tuple[str, float | None]:
-    """Map ``minkowski`` with p = 1, 2, inf onto its dedicated kernel."""
-    if metric == "minkowski":
-        if p == 1:
-            return "manhattan", None
-        if p == 2:
-            return "euclidean", None
-        if np.isinf(p):
-            return "chebyshev", None
-        return "minkowski", float(p)
-    return metric, None
-
 
 class FittedIndex:
-    """The training set and what every query reuses (norms, integer grid)."""
+    """The training set and what every query reuses (norms, integer grid).
 
-    def __init__(self, X: np.ndarray, metric: str, p: float | None):
+    The metric is kept by name (and ``p``), as saved files hold it, and its
+    strategy object is rebuilt from the registry when a search starts.
+    """
+
+    def __init__(self, X: np.ndarray, metric: Metric):
         self.X = X
-        self.metric = metric
-        self.p = p
+        self.metric = metric.name
+        self.p = metric.p
         self.grid = None
-        if metric == "euclidean":
-            # Norms in float64 (then rounded) so pass 1 adds one rounding only.
-            self.sqnorms = np.einsum("ij,ij->i", X, X, dtype=np.float64)
-            self.max_sqnorm = float(self.sqnorms.max())
-        elif metric in ("manhattan", "chebyshev"):
-            self.grid = _Grid.fit(X, metric)
+        vars(self).update(metric.fit(X))
+
+    @property
+    def metric_strategy(self) -> Metric:
+        return _metrics.get_metric(self.metric, self.p)
 
 
-class _Grid:
-    """Coordinates rounded to an integer grid, for a faster Manhattan or
-    Chebyshev rank pass in int16 or int8.
-
-    A coordinate x becomes v = rint((x − lo) / s), clipped to [0, L]. Writing
-    x̂ = lo + s·v and ‖·‖ for the metric's norm, the triangle inequality gives
-    |d(a, b) − s·d(v_a, v_b)| ≤ ‖a − â‖ + ‖b − b̂‖: the integer distance is
-    off by at most the two rows' own rounding, which is measured. Integer
-    data spanning at most L levels sit on the grid (s = 1) and lose nothing.
-    """
-
-    def __init__(self, metric, lo, scale, levels, dtype):
-        self.metric, self.lo, self.scale = metric, lo, scale
-        self.levels, self.dtype = levels, dtype
-
-    @classmethod
-    def fit(cls, X, metric):
-        # int8 differences of 7-bit values cannot overflow, nor int16 sums of
-        # up to 128 differences of 8-bit values (see _grid_rank).
-        chebyshev = metric == "chebyshev"
-        levels, dtype = (127, np.int8) if chebyshev else (255, np.int16)
-        lo, hi = float(X.min()), float(X.max())
-        span = hi - lo
-        if not np.isfinite(span):
-            return None
-        exact = span <= levels and np.array_equal(X, np.rint(X))
-        scale = 1.0 if exact or span == 0 else span / levels
-        grid = cls(metric, lo, scale, levels, dtype)
-        values, err = grid.quantize(X)
-        grid.exact = not err.any()
-        err = grid.bound(X, err)
-        # Feature-major, as the tiles read it: no transpose per query chunk.
-        grid.XT = np.ascontiguousarray(values.T)
-        grid.max_err = float(err.max())
-        return grid
-
-    def quantize(self, A):
-        """Grid values of the rows of A and each row's rounding (norm of the
-        offsets to the grid, as computed; see ``bound``)."""
-        values = np.empty(A.shape, dtype=self.dtype)
-        err = np.empty(A.shape[0])
-        step = max(1, _REFINE_BYTES // (8 * A.shape[1]))
-        for s in range(0, A.shape[0], step):
-            a = A[s : s + step].astype(np.float64)
-            v = np.rint((a - self.lo) / self.scale)
-            np.clip(v, 0, self.levels, out=v)
-            values[s : s + step] = v
-            off = np.abs(a - (self.lo + self.scale * v))
-            norm = off.max if self.metric == "chebyshev" else off.sum
-            err[s : s + step] = norm(axis=1)
-        return values, err
-
-    def bound(self, A, err):
-        """Upper bound on the true rounding of the rows of A, given ``err``:
-        the float64 rounding of the offsets themselves, generously bounded."""
-        top = max(abs(self.lo), abs(self.lo + self.scale * self.levels))
-        top = max(top, float(np.abs(A).max()))
-        slack = 8 * A.shape[1] * np.finfo(np.float64).eps * top
-        return err * (1 + 1e-9) + slack
-
-
-def _gamma(n: int, dtype: np.dtype) -> float:
-    """Higham's γ_n = n·u / (1 − n·u): the relative error bound of n roundings."""
-    u = np.finfo(dtype).eps / 2
-    nu = n * u
-    return nu / (1 - nu) if nu < 0.5 else np.inf
-
-
-def _euclidean_rank(Q: np.ndarray, index: FittedIndex, dtype, out: np.ndarray):
-    """out = ‖x‖² − 2 q·x; returns the per-row error bound of that block."""
-    X = index.X
-    # Scaling by −2 is exact, so it costs nothing in accuracy to fold it in.
-    Qm2 = np.multiply(Q, -2, dtype=dtype)
-    if X.dtype == dtype:
-        np.matmul(Qm2, X.T, out=out)
-    else:  # float32 training set, float64 queries: upcast tile by tile.
-        step = max(1, _REFINE_BYTES // (8 * X.shape[1]))
-        for t0 in range(0, X.shape[0], step):
-            out[:, t0 : t0 + step] = Qm2 @ X[t0 : t0 + step].T.astype(dtype)
-    out += index.sqnorms.astype(dtype)
-    # |error| <= γ·(‖x‖² + 2‖q‖‖x‖) from the dot products (γ_d Σ|q_m x_m|),
-    # the rounded norm and the final addition; doubled for safety margin.
-    q_norm = np.sqrt(np.einsum("ij,ij->i", Q, Q, dtype=np.float64))
-    M = index.max_sqnorm
-    return 2 * _gamma(Q.shape[1] + 3, dtype) * (M + 2 * q_norm * np.sqrt(M))
-
-
-def _tile_shape(m: int, n_train: int, dtype) -> tuple[int, int]:
-    elements = _TILE_BYTES // np.dtype(dtype).itemsize
-    ct = min(n_train, max(1, elements // min(m, _TILE_ROWS)))
-    return min(m, max(1, elements // ct)), ct
-
-
-def _grid_rank(Q: np.ndarray, index: FittedIndex, out: np.ndarray):
-    """out = the integer Manhattan or Chebyshev distances on the grid.
-
-    Same tiles as the float kernel, in int16 or int8: a half or a quarter of
-    the bytes per pass. Returns the per-row error bound, in grid units, and
-    whether every point is on the grid (integer distances then exact).
-    """
-    grid = index.grid
-    V, err = grid.quantize(Q)
-    exact = grid.exact and not err.any()
-    err = grid.bound(Q, err)
-    VT = np.ascontiguousarray(V.T)
-    (m, n_features), n_train = V.shape, grid.XT.shape[1]
-    cq, ct = _tile_shape(m, n_train, grid.dtype)
-    tmp_full = np.empty((cq, ct), dtype=grid.dtype)
-    acc_full = np.empty((cq, ct), dtype=grid.dtype)
-    chebyshev = grid.metric == "chebyshev"
-    accumulate = np.maximum if chebyshev else np.add
-    # 128 differences of at most 255 still fit int16; their sums then go to
-    # the float32 block, exact for integers below 2**24 (784 x 255 = 199920).
-    span = n_features if chebyshev else 128
-    subtract, absolute = np.subtract, np.absolute
-    for t0 in range(0, n_train, ct):
-        XT = grid.XT[:, t0 : t0 + ct]
-        width = XT.shape[1]
-        for q0 in range(0, m, cq):
-            target = out[q0 : q0 + cq, t0 : t0 + width]
-            acc = acc_full[: target.shape[0], :width]
-            tmp = tmp_full[: target.shape[0], :width]
-            # Row views made once per tile: the loop below runs 3 NumPy calls a
-            # feature and little else, which also keeps the GIL free for the
-            # other threads most of the time.
-            pairs = list(zip(VT[:, q0 : q0 + cq, None], XT, strict=True))
-            for f0 in range(0, n_features, span):
-                (a, x), *rest = pairs[f0 : f0 + span]
-                subtract(a, x, out=acc)
-                absolute(acc, out=acc)
-                for a, x in rest:
-                    subtract(a, x, out=tmp)
-                    absolute(tmp, out=tmp)
-                    accumulate(acc, tmp, out=acc)
-                if f0 == 0:
-                    target[...] = acc
-                else:
-                    np.add(target, acc, out=target)
-    return (err + grid.max_err) / grid.scale, exact
-
-
-def _blocked_rank(Q: np.ndarray, index: FittedIndex, dtype, out: np.ndarray):
-    """Manhattan, Chebyshev or Σ|q − x|^p, accumulated one feature at a time.
-
-    Each feature costs three NumPy passes over a tile that stays in cache:
-    subtract (as an outer difference), absolute value (power), accumulate.
-    """
-    X, metric, p = index.X, index.metric, index.p
-    n_train, n_features = X.shape
-    m = Q.shape[0]
-    QT = np.ascontiguousarray(Q.T, dtype=dtype)
-    cq, ct = _tile_shape(m, n_train, dtype)
-    tmp_full = np.empty((cq, ct), dtype=dtype)
-    accumulate = np.maximum if metric == "chebyshev" else np.add
-    for t0 in range(0, n_train, ct):
-        XT = np.ascontiguousarray(X[t0 : t0 + ct].T, dtype=dtype)
-        width = XT.shape[1]
-        for q0 in range(0, m, cq):
-            acc = out[q0 : q0 + cq, t0 : t0 + width]
-            tmp = tmp_full[: acc.shape[0], :width]
-            a = QT[:, q0 : q0 + cq, None]
-            for f in range(n_features):
-                target = acc if f == 0 else tmp
-                np.subtract(a[f], XT[f], out=target)
-                np.abs(target, out=target)
-                if p is not None:
-                    np.power(target, p, out=target)
-                if f:
-                    accumulate(acc, tmp, out=acc)
-    # Sequential sums of d non-negative terms, each rounded a few times: a
-    # relative bound (plus underflow of |.|^p terms); max is exact.
-    if metric == "chebyshev":
-        rel = _gamma(2, dtype)
-    else:
-        extra = 0 if p is None else int(np.ceil(p)) + 3
-        rel = _gamma(n_features + extra + 2, dtype)
-    return rel
-
-
-def _exact_rank(Q, X, rows, cols, metric, p):
-    """float64 rank values of the pairs (Q[rows], X[cols]), in bounded batches."""
+def _pair_values(Q, X, rows, cols, values_of):
+    """``values_of(diff)`` for the float64 differences of the pairs
+    (Q[rows], X[cols]), gathered in bounded batches."""
     out = np.empty(rows.shape[0], dtype=np.float64)
-    step = max(1, _REFINE_BYTES // (8 * X.shape[1]))
+    step = max(1, _metrics._REFINE_BYTES // (8 * X.shape[1]))
     for s in range(0, rows.shape[0], step):
         diff = Q[rows[s : s + step]].astype(np.float64)
         diff -= X[cols[s : s + step]]
-        if metric == "euclidean":
-            out[s : s + step] = np.einsum("ij,ij->i", diff, diff)
-        else:
-            np.abs(diff, out=diff)
-            if metric == "manhattan":
-                out[s : s + step] = diff.sum(axis=1)
-            elif metric == "chebyshev":
-                out[s : s + step] = diff.max(axis=1)
-            else:
-                out[s : s + step] = np.power(diff, p, out=diff).sum(axis=1)
+        out[s : s + step] = values_of(diff)
     return out
+
+
+def _largest_difference(diff):
+    return np.abs(diff, out=diff).max(axis=1)
 
 
 # Below this a sum of p-th powers may have lost terms to underflow (a term
@@ -285,45 +89,34 @@ _SMALLEST_EXACT_RANK = 2.0**-960
 
 def _rank_out_of_range(Q, X, rows, cols, metric, exact) -> bool:
     """Whether a sum of powers overflowed, or underflowed for distinct points."""
-    if metric not in ("euclidean", "minkowski"):
+    if metric.power is None:
         return False  # sums and maxima of |differences| keep their range
     if not np.isfinite(exact).all():
         return True
     small = exact < _SMALLEST_EXACT_RANK
     if not small.any():
         return False
-    largest = _exact_rank(Q, X, rows[small], cols[small], "chebyshev", None)
+    largest = _pair_values(Q, X, rows[small], cols[small], _largest_difference)
     return bool((largest > 0).any())
 
 
-def _scaled_distance(Q, X, rows, cols, metric, p):
-    """float64 distances of the pairs, each difference scaled by its largest term.
-
-    ``m·(Σ (|d_j|/m)^p)^(1/p)`` with ``m = max_j |d_j|`` sums terms in [0, 1],
-    which neither overflow nor underflow wholesale: the form for coordinates
-    near 1e150 or 1e-150 (whose p-th powers leave the float64 range).
-    """
-    power = 2.0 if metric == "euclidean" else p
-    out = np.empty(rows.shape[0], dtype=np.float64)
-    step = max(1, _REFINE_BYTES // (8 * X.shape[1]))
-    for s in range(0, rows.shape[0], step):
-        diff = Q[rows[s : s + step]].astype(np.float64)
-        diff -= X[cols[s : s + step]]
-        np.abs(diff, out=diff)
-        largest = diff.max(axis=1)
-        diff /= np.where(largest > 0, largest, 1.0)[:, None]
-        with np.errstate(under="ignore"):  # terms far below the largest: ≈ 0
-            sums = np.power(diff, power, out=diff).sum(axis=1)
-        out[s : s + step] = largest * np.power(sums, 1.0 / power)
-    return out
-
-
-def rank_to_distance(values: np.ndarray, metric: str, p: float | None):
-    if metric == "euclidean":
-        return np.sqrt(values)
-    if metric == "minkowski":
-        return np.power(values, 1 / p)
-    return values
+def _refine(Q, X, rows, cols, metric, k):
+    """Distances and indices of the k nearest of the candidate pairs
+    (Q[rows], X[cols]), by exact float64 values; every query has k at least."""
+    # Powers of coordinates near 1e150 (1e-150) overflow (underflow): that is
+    # detected right below, and the candidates are then compared by distances
+    # computed in a scaled form instead.
+    with np.errstate(over="ignore"):
+        exact = _pair_values(Q, X, rows, cols, metric.exact_rank)
+    scaled = _rank_out_of_range(Q, X, rows, cols, metric, exact)
+    if scaled:
+        exact = _pair_values(Q, X, rows, cols, metric.scaled_distance)
+    # Rows ascending, then exact value, then training index: the tie rule.
+    order = np.lexsort((cols, exact, rows))
+    first = np.searchsorted(rows[order], np.arange(Q.shape[0]))
+    take = order[first[:, None] + np.arange(k)]
+    values = exact[take]
+    return values if scaled else metric.to_distance(values), cols[take]
 
 
 def _group_size(n_train: int, k: int) -> int:
@@ -331,35 +124,15 @@ def _group_size(n_train: int, k: int) -> int:
     return int(np.clip(n_train // (8 * k), 1, 64))
 
 
-def _chunk_kneighbors(Q, start, index, k, exclude_self, block, on_grid=False):
-    """The k nearest training points of the queries Q (rows start..).
+def _candidates(R, k, rel, abs_tol, exclude_start):
+    """The (row, column) pairs of the block R whose rank value could, within
+    the error bound ``rel``, ``abs_tol``, belong to the row's k smallest.
 
-    ``block`` is scratch of at least ``Q.shape[0]`` rows, one per training
-    point, in the dtype of the rank pass (float32 for the integer grid).
-    Returns None if the grid's error bound proved too loose for these data.
+    ``exclude_start`` is the training index of the first row when each row
+    is a training point excluded from its own neighbours, else None.
     """
-    X, metric, p = index.X, index.metric, index.p
-    m, n_train = Q.shape[0], X.shape[0]
-    dtype = block.dtype
-    R = block[:m]
-    # Overflow is allowed here: rows it touches are searched exhaustively below.
-    with np.errstate(over="ignore", invalid="ignore"):
-        exact_grid = False
-        if on_grid:
-            abs_tol, exact_grid = _grid_rank(Q, index, R)
-            rel = 0.0
-        elif metric == "euclidean":
-            abs_tol = _euclidean_rank(Q, index, dtype, R)
-            rel = 0.0
-        else:
-            rel = _blocked_rank(Q, index, dtype, R)
-            # Subnormal |.|^p terms lose absolute accuracy, at most this much.
-            abs_tol = np.full(m, 4 * n_train * np.finfo(dtype).tiny)
-    local = np.arange(m)
-    if exclude_self:
-        # Excluded, not pushed to inf: inf would look like overflow below.
-        R[local, start + local] = np.finfo(dtype).max
-
+    m, n_train = R.shape
+    dtype = R.dtype
     # Pre-selection: the minimum of each group of g columns (strided groups,
     # so the reduction is a vectorised minimum of g contiguous rows); the
     # columns past the last full group stay single-column groups.
@@ -399,9 +172,33 @@ def _chunk_kneighbors(Q, start, index, k, exclude_self, block, on_grid=False):
         ]
     )
     keep = (R[rows, cols] <= thr[rows]) | bad[rows]
+    if exclude_start is not None:
+        keep &= cols != exclude_start + rows
+    return rows[keep], cols[keep]
+
+
+def _chunk_kneighbors(Q, start, index, metric, k, exclude_self, block, on_grid=False):
+    """The k nearest training points of the queries Q (rows start..).
+
+    ``block`` is scratch of at least ``Q.shape[0]`` rows, one per training
+    point, in the dtype of the rank pass (float32 for the integer grid).
+    Returns None if the grid's error bound proved too loose for these data.
+    """
+    m, n_train = Q.shape[0], index.X.shape[0]
+    R = block[:m]
+    # Overflow is allowed here: rows it touches are searched exhaustively below.
+    with np.errstate(over="ignore", invalid="ignore"):
+        exact_grid = False
+        if on_grid:
+            abs_tol, exact_grid = metric.grid_rank(Q, index, R)
+            rel = 0.0
+        else:
+            rel, abs_tol = metric.rank(Q, index, R)
     if exclude_self:
-        keep &= cols != start + rows
-    rows, cols = rows[keep], cols[keep]
+        # Excluded, not pushed to inf: inf would look like overflow below.
+        local = np.arange(m)
+        R[local, start + local] = np.finfo(R.dtype).max
+    rows, cols = _candidates(R, k, rel, abs_tol, start if exclude_self else None)
     # Refining costs ~6x a float pass per pair, so beyond 1/16 of the pairs
     # (a grid too coarse for these data, e.g. stretched by outliers) the float
     # kernel is cheaper. If every point is on the grid, the candidates are
@@ -409,21 +206,7 @@ def _chunk_kneighbors(Q, start, index, k, exclude_self, block, on_grid=False):
     many = rows.size > m * max(4 * k, n_train // 16)
     if on_grid and many and not exact_grid:
         return None
-
-    # Powers of coordinates near 1e150 (1e-150) overflow (underflow): that is
-    # detected right below, and the candidates are then compared by distances
-    # computed in a scaled form instead.
-    with np.errstate(over="ignore"):
-        exact = _exact_rank(Q, X, rows, cols, metric, p)
-    scaled = _rank_out_of_range(Q, X, rows, cols, metric, exact)
-    if scaled:
-        exact = _scaled_distance(Q, X, rows, cols, metric, p)
-    # Rows ascending, then exact value, then training index: the tie rule.
-    order = np.lexsort((cols, exact, rows))
-    first = np.searchsorted(rows[order], local)
-    take = order[first[:, None] + np.arange(k)]
-    values = exact[take]
-    return values if scaled else rank_to_distance(values, metric, p), cols[take]
+    return _refine(Q, index.X, rows, cols, metric, k)
 
 
 def _n_threads(n_jobs: int | None) -> int:
@@ -447,6 +230,7 @@ def kneighbors(Q, index, k, *, exclude_self=False, n_jobs=None, working_memory=N
     ``working_memory`` budget (MiB, split among the ``n_jobs`` threads).
     """
     X = index.X
+    metric = index.metric_strategy
     if Q is None:
         Q = X
     dtype = np.result_type(Q.dtype, X.dtype)
@@ -469,7 +253,7 @@ def kneighbors(Q, index, k, *, exclude_self=False, n_jobs=None, working_memory=N
     use_grid = [index.grid is not None]
 
     def run(s):
-        args = (Q[s : s + rows], s, index, k, exclude_self)
+        args = (Q[s : s + rows], s, index, metric, k, exclude_self)
         if use_grid[0]:
             if getattr(scratch, "grid_block", None) is None:
                 scratch.grid_block = np.empty((rows, n_train), dtype=np.float32)

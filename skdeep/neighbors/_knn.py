@@ -1,8 +1,9 @@
 """k-nearest-neighbours classification and regression, exact brute force.
 
 The search itself (chunked rank blocks, exact refinement, threads) lives in
-:mod:`skdeep.neighbors._distances`; this module is the scikit-learn shell around it:
-parameters, validation, label encoding and the vote or average.
+:mod:`skdeep.neighbors._distances`, the metrics it can use in
+:mod:`skdeep.neighbors._metrics`; this module is the scikit-learn shell around
+them: parameters, validation, label encoding and the vote or average.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from .._validation import (
     validate_data,
 )
 from .._warnings import warn
-from . import _distances
+from . import _distances, _metrics
 
 _FLOATS = [np.float64, np.float32]
 
@@ -43,7 +44,7 @@ class _KNNBase(BaseEstimator):
     _parameter_constraints: ClassVar[dict] = {
         "n_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
         "weights": [StrOptions({"uniform", "distance"}), callable],
-        "metric": [StrOptions(set(_distances.METRICS))],
+        "metric": [StrOptions(set(_metrics.METRICS))],
         "p": [Interval(numbers.Real, 1, None, closed="both")],  # [1, inf]
         "n_jobs": [None, numbers.Integral],
     }
@@ -64,11 +65,11 @@ class _KNNBase(BaseEstimator):
         self.n_jobs = n_jobs
 
     def _fit_index(self, X: np.ndarray) -> None:
-        metric, p = _distances.effective_metric(self.metric, self.p)
-        self.effective_metric_ = metric
-        self.effective_metric_params_ = {} if p is None else {"p": p}
+        metric = _metrics.get_metric(self.metric, self.p)
+        self.effective_metric_ = metric.name
+        self.effective_metric_params_ = metric.params
         self.n_samples_fit_ = X.shape[0]
-        self._index = _distances.FittedIndex(X, metric, p)
+        self._index = _distances.FittedIndex(X, metric)
 
     def kneighbors(
         self,
@@ -169,16 +170,16 @@ class _KNNBase(BaseEstimator):
         return weights
 
 
-_PARAMETERS_DOC = """
+_PARAMETERS_DOC = f"""
     n_neighbors : int, default=5
         Number of neighbours that vote (or are averaged).
-    weights : {'uniform', 'distance'} or callable, default='uniform'
+    weights : {{'uniform', 'distance'}} or callable, default='uniform'
         Weight of each neighbour: 'uniform' weighs all alike; 'distance'
         weighs by the inverse distance, and a query that coincides with
         training points takes those points only (each with weight 1); a
         callable maps the array of distances to an array of weights of the
         same shape.
-    metric : {'minkowski', 'euclidean', 'manhattan', 'chebyshev'}, \
+    metric : {{{", ".join(map(repr, _metrics.METRICS))}}}, \
 default='minkowski'
         The distance. 'minkowski' uses the power ``p``; with p = 1, 2 or inf
         it is computed as 'manhattan', 'euclidean' or 'chebyshev'.
@@ -194,8 +195,8 @@ default='minkowski'
 
 _ATTRIBUTES_DOC = """
     effective_metric_ : str
-        The kernel used: 'euclidean', 'manhattan', 'chebyshev' or
-        'minkowski' (only for p other than 1, 2 and inf).
+        The metric used: ``metric``, except that 'minkowski' with p = 1, 2
+        or inf becomes 'manhattan', 'euclidean' or 'chebyshev'.
     effective_metric_params_ : dict
         ``{'p': p}`` for the general Minkowski kernel, empty otherwise.
     n_features_in_ : int

@@ -42,7 +42,7 @@ def allowed_classes() -> dict[str, type]:
         LogisticRegression,
         SoftmaxClassifier,
     )
-    from ..neighbors import KNN, KNNRegressor, _distances
+    from ..neighbors import KNN, KNNRegressor, _distances, _metrics
     from ..neural_network import MLPClassifier, MLPRegressor, _base
 
     table: dict[str, type] = {}
@@ -79,7 +79,7 @@ def allowed_classes() -> dict[str, type]:
     # Fitted internals of the estimators (private: not for users to build).
     table["skdeep._base._EpochSchedule"] = _base._EpochSchedule
     table["skdeep._distances.FittedIndex"] = _distances.FittedIndex
-    table["skdeep._distances._Grid"] = _distances._Grid
+    table["skdeep._distances._Grid"] = _metrics._Grid  # the name files use
     # scikit-learn: the pipeline and the stateless-or-plain-array preprocessors
     # that are commonly put in front of a skdeep estimator, and the label
     # encoders the estimators hold.

@@ -17,6 +17,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
 import skdeep.neighbors._distances as distances
+import skdeep.neighbors._metrics as metrics
 from skdeep import KNN, KNNRegressor
 
 # (metric, p) pairs covering every kernel, also reached through 'minkowski'.
@@ -410,13 +411,13 @@ def test_a_grid_too_coarse_for_the_data_falls_back_and_stays_exact(
     X[0, 0] = 1e6
     kernels = []
     for name in ("_grid_rank", "_blocked_rank"):
-        kernel = getattr(distances, name)
+        kernel = getattr(metrics, name)
 
         def spy(*args, _kernel=kernel, _name=name):
             kernels.append(_name)
             return _kernel(*args)
 
-        monkeypatch.setattr(distances, name, spy)
+        monkeypatch.setattr(metrics, name, spy)
     dist, ind = KNN(5, metric=metric).fit(X, np.zeros(2000)).kneighbors(Q)
     assert kernels[0] == "_grid_rank" and "_blocked_rank" in kernels
     ref = _sklearn(KNeighborsClassifier, 5, metric, 2).fit(X, np.zeros(2000))
@@ -449,9 +450,9 @@ def test_integer_data_with_massive_ties_stay_on_the_exact_grid(
     model = KNN(7, metric=metric).fit(X, np.zeros(3000))
     assert model._index.grid.scale == 1.0
     calls = []
-    blocked = distances._blocked_rank
+    blocked = metrics._blocked_rank
     monkeypatch.setattr(
-        distances, "_blocked_rank", lambda *a: calls.append(1) or blocked(*a)
+        metrics, "_blocked_rank", lambda *a: calls.append(1) or blocked(*a)
     )
     ind = model.kneighbors(Q, return_distance=False)
     assert not calls
@@ -485,16 +486,16 @@ def test_the_grid_kernel_across_tiles_and_feature_spans_matches_exact_distances(
     """300 features (three int16 spans of at most 128 for Manhattan), tiles
     shrunk so that queries and training points both span several of them and
     end in partial ones: the neighbours are the exact float64 ones."""
-    monkeypatch.setattr(distances, "_TILE_BYTES", 4096)
-    monkeypatch.setattr(distances, "_TILE_ROWS", 8)
+    monkeypatch.setattr(metrics, "_TILE_BYTES", 4096)
+    monkeypatch.setattr(metrics, "_TILE_ROWS", 8)
     grid_calls = []
-    kernel = distances._grid_rank
+    kernel = metrics._grid_rank
 
     def spy(*args):
         grid_calls.append(1)
         return kernel(*args)
 
-    monkeypatch.setattr(distances, "_grid_rank", spy)
+    monkeypatch.setattr(metrics, "_grid_rank", spy)
     X, Q = rng.random((700, 300)), rng.random((45, 300))
     dist, ind = KNN(4, metric=metric).fit(X, np.zeros(700)).kneighbors(Q)
     assert grid_calls
