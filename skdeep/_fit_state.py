@@ -3,8 +3,8 @@
 scikit-learn's estimators may be left partly overwritten when ``fit`` raises:
 ``validate_data`` sets ``feature_names_in_`` and ``n_features_in_`` before the
 rest of the data is checked, and a solver may fail after that. skdeep promises
-more: after a failed ``fit`` or ``partial_fit`` an estimator is either exactly
-its previous model (or unfitted, if it had none), never a mix of the two.
+more: after a failed ``fit`` or ``partial_fit`` an estimator is exactly its
+previous model (or unfitted, if it had none), never a mix of the two.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ def all_or_nothing(estimator):
     """Put the estimator's attributes back as they were if the body raises.
 
     The snapshot is shallow: it undoes attribute assignments and deletions,
-    not changes made inside the stored objects, so a fit must build new
-    arrays (or copies) instead of updating fitted ones in place.
+    not changes made inside the stored objects. So a fit never changes a
+    fitted object in place: it builds new objects, or trains copies (a
+    network's warm start and ``partial_fit`` train a copy of the fitted
+    network, optimizer and history), and assigns them when it succeeds.
 
     Examples
     --------
@@ -37,11 +39,6 @@ def all_or_nothing(estimator):
     try:
         yield
     except BaseException:
-        restore(estimator, before)
+        vars(estimator).clear()
+        vars(estimator).update(before)
         raise
-
-
-def restore(estimator, attributes: dict) -> None:
-    """Make ``vars(estimator)`` exactly ``attributes`` again (a snapshot of it)."""
-    vars(estimator).clear()
-    vars(estimator).update(attributes)

@@ -265,10 +265,10 @@ def test_a_single_class_is_refused_or_predicted_with_certainty(est):
 
 # ----------------------------------------------------------------------------
 # A failed fit never leaves a half-fitted estimator. The promise (see
-# skdeep._fit_state): afterwards the estimator is exactly its previous model, or
-# unfitted when training had already changed that model in place (an MLP's
-# warm start or partial_fit). scikit-learn itself may leave n_features_in_ and
-# feature_names_in_ of the failed call next to the old coefficients.
+# skdeep._fit_state): afterwards the estimator is exactly its previous model
+# (an MLP's warm start or partial_fit trains copies of the fitted network).
+# scikit-learn itself may leave n_features_in_ and feature_names_in_ of the
+# failed call next to the old coefficients.
 
 
 def _frame(X, prefix):
@@ -361,18 +361,21 @@ def test_a_refit_that_diverges_keeps_the_previous_model(est):
 
 
 @pytest.mark.parametrize("est", _DIVERGING[:2], ids=lambda est: type(est).__name__)
-def test_a_warm_start_that_diverges_leaves_the_network_unfitted(est):
-    # Training changed the previous network in place before it diverged: there
-    # is no previous model left to keep.
+def test_a_warm_start_or_partial_fit_that_diverges_keeps_the_previous_model(est):
+    # Training diverges part-way, after changing a copy of the fitted network.
     est = clone(est).set_params(random_state=0, learning_rate_init=1e-3)
     y = _Y_CLASS if is_classifier(est) else _Y_REG
+    y_far = y if is_classifier(est) else y * 1e50
     with _runtime_warnings_are_errors():
         est.fit(_X, y)
+        before = _snapshot(est, _X)
         est.set_params(learning_rate_init=1e3, warm_start=True)
         with pytest.raises(nn.TrainingDivergedError, match="learning_rate_init"):
-            est.fit(_X * 1e50, y * 1e50 if not is_classifier(est) else y)
-    _check_unfitted(est)
-    assert not hasattr(est, "network_") and not hasattr(est, "coefs_")
+            est.fit(_X * 1e50, y_far)
+        _assert_unchanged(est, _X, before)
+        with pytest.raises(nn.TrainingDivergedError):
+            est.partial_fit(_X * 1e50, y_far)
+        _assert_unchanged(est, _X, before)
 
 
 # ----------------------------------------------------------------------------

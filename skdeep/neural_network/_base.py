@@ -2,28 +2,30 @@
 
 :class:`BaseNetwork` turns scikit-learn's MLP parameters into a
 :class:`skdeep.nn.Sequential`, an optimizer and a learning-rate schedule, hands
-them to :func:`skdeep.nn.train` (or to scipy's L-BFGS-B for ``solver="lbfgs"``)
-and stores scikit-learn's fitted attributes. The subclasses only say how targets
-are encoded, which loss is used and how predictions are decoded.
+them to :func:`skdeep.nn.train` (see :mod:`._stochastic`) or to scipy's L-BFGS-B
+for ``solver="lbfgs"`` (see :mod:`._lbfgs`) and stores scikit-learn's fitted
+attributes. The subclasses only say how the training data is validated and
+encoded, which loss is used, how the validation data is scored and how
+predictions are decoded.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from abc import abstractmethod
 from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
-import scipy.optimize
 import scipy.sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
 from .. import nn
-from .._fit_state import restore
+from .._fit_state import all_or_nothing
 from .._validation import (
     as_generator,
     check_castable,
@@ -33,45 +35,30 @@ from .._validation import (
 from .._warnings import warn
 from ..nn.training import TrainingDivergedError
 from ._lbfgs import refresh_running_statistics, run_lbfgs
-from ._progress import EpochReporter
-from ._split import validation_rows
+from ._learning_rate import (
+    EPOCH_SCHEDULES,
+    SKLEARN_SCHEDULES,
+    epoch_schedule,
+    take_from_legacy_optimizer,
+)
+from ._split import split_validation
+from ._stochastic import (
+    Epochs,
+    Run,
+    better,
+    make_optimizer,
+    restart_generators,
+    train_run,
+    usable_after_interrupt,
+)
 
-STOCHASTIC_SOLVERS = ("sgd", "adam", "adagrad", "rmsprop")
+# The solver and activation names are the core registries' own: an optimizer or
+# an activation added to skdeep.nn is an option of the estimators at once.
+STOCHASTIC_SOLVERS = tuple(nn.optimizers.OPTIMIZERS)
 SOLVERS = ("lbfgs", *STOCHASTIC_SOLVERS)
-# scikit-learn's three options keep scikit-learn's meaning (invscaling and adaptive
-# only change 'sgd'); the others schedule every stochastic solver, per epoch.
-SKLEARN_SCHEDULES = ("constant", "invscaling", "adaptive")
-EPOCH_SCHEDULES = ("step", "exponential", "inverse_time", "cosine", "cosine_restarts")
+HIDDEN_ACTIVATIONS = tuple(nn.activations.ACTIVATIONS)
 # Activations of one layer for one prediction chunk stay under this size.
 _PREDICT_CHUNK_BYTES = 32 * 2**20
-HIDDEN_ACTIVATIONS = (
-    "identity", "logistic", "sigmoid", "tanh", "relu", "leaky_relu", "prelu",
-    "elu", "gelu", "swish", "mish", "softplus",
-)  # fmt: skip
-
-
-class _EpochSchedule:
-    """An optimizer learning rate that changes between epochs, not between steps.
-
-    The optimizer calls it with its step count; the answer depends only on the
-    epochs completed (and, for scikit-learn's ``invscaling``, on the samples
-    seen), which :meth:`advance` updates after each epoch.
-    """
-
-    def __init__(self, schedule, *, samples_seen: int = 0, use_samples=False):
-        self.schedule = schedule
-        self.epoch = 0
-        self.samples_seen = samples_seen
-        self.use_samples = use_samples
-
-    def __call__(self, step: int) -> float:
-        return float(
-            self.schedule(self.samples_seen if self.use_samples else self.epoch)
-        )
-
-    def advance(self, samples: int) -> None:
-        self.epoch += 1
-        self.samples_seen += samples
 
 
 class BaseNetwork(BaseEstimator):
@@ -123,62 +110,41 @@ class BaseNetwork(BaseEstimator):
 
     # ----------------------------------------------------------------- hooks
     @abstractmethod
-    def _validate_input(self, X, y, *, reset, incremental, classes=None):
-        """Validated ``X`` and targets ``Y`` (2-D float, in the loss's encoding)."""
+    def _validate_training_data(
+        self, X, y, sample_weight, *, reset, incremental, classes=None
+    ):
+        """Validated ``X``, targets ``Y`` in the loss's encoding (2-D, X's dtype)
+        and training weights (None, or one per row)."""
 
     @abstractmethod
     def _make_loss(self) -> nn.losses.Loss:
         """The output loss (which also fixes the output link)."""
 
     @abstractmethod
-    def _validation_scorer(self, sample_weight):
-        """``(Y_val, link(z_val)) -> score`` (higher is better) for early stopping."""
-
-    def _training_weights(self, sample_weight, X, y, incremental):
-        """Sample weights for training (the classifier folds class_weight in)."""
-        if sample_weight is None:
-            return None
-        return _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
+    def _validation_score(self, Y_val, output, sample_weight) -> float:
+        """Score (higher is better) of ``output = link(z_val)`` for early stopping."""
 
     # ------------------------------------------------------------------- fit
     def _fit(self, X, y, sample_weight=None, *, incremental=False, classes=None):
-        fitted = hasattr(self, "network_")
-        first_pass = not fitted or (not self.warm_start and not incremental)
-        hidden = self._hidden_sizes()
-        dropout = self._dropout_rates(len(hidden))
-        if self.solver == "lbfgs" and any(dropout):
-            raise ValueError(
-                "dropout needs a stochastic solver (solver='adam', 'sgd', "
-                "'rmsprop' or 'adagrad'); L-BFGS minimises a deterministic objective."
-            )
-        # A failed call leaves the previous model whole (see skdeep._fit_state)
-        # or, once training has changed the previous network in place (warm
-        # start, partial_fit), no model at all; never a mix of old and new.
-        before, training = dict(vars(self)), False
+        # A warm start or partial_fit continues the fitted network; else a new one.
+        continuing = hasattr(self, "network_") and (self.warm_start or incremental)
+        hidden = self._hidden_layers()
         try:
-            X, Y = self._validate_input(
-                X, y, reset=first_pass, incremental=incremental, classes=classes
-            )
-            sample_weight = self._training_weights(sample_weight, X, y, incremental)
-            if scipy.sparse.issparse(X):
-                X = X.tocsr()
-            rng = as_generator(self.random_state)
-            training = True
-            if self.solver == "lbfgs":
-                self._fit_lbfgs(X, Y, sample_weight, rng, first_pass, hidden)
-            else:
-                self._fit_stochastic(
-                    X, Y, sample_weight, rng, first_pass, incremental, hidden, dropout
-                )
-        except BaseException as error:
-            if first_pass or not training:
-                restore(self, before)
-            else:
-                self._forget_fit()
-            if not isinstance(error, TrainingDivergedError):
-                raise
+            with all_or_nothing(self):  # a failed call leaves the previous model
+                X, Y, sample_weight = self._validate_training_data(
+                    X, y, sample_weight, reset=not continuing,
+                    incremental=incremental, classes=classes,
+                )  # fmt: skip
+                if scipy.sparse.issparse(X):
+                    X = X.tocsr()
+                rng = as_generator(self.random_state)
+                if self.solver == "lbfgs":
+                    self._fit_lbfgs(X, Y, sample_weight, rng, continuing, hidden)
+                else:
+                    self._fit_stochastic(
+                        X, Y, sample_weight, rng, continuing, incremental, hidden
+                    )
+        except TrainingDivergedError as error:
             advice = (
                 ""
                 if self.solver == "lbfgs"
@@ -189,22 +155,20 @@ class BaseNetwork(BaseEstimator):
             ) from error
         return self
 
-    def _forget_fit(self) -> None:
-        """Leave the estimator unfitted: no half-trained weights survive a failure."""
-        for name in list(vars(self)):
-            if (name.endswith("_") and not name.startswith("__")) or name in (
-                "_history",
-                "_optimizer",
-                "_loss",
-            ):
-                delattr(self, name)
-
-    def _hidden_sizes(self) -> list[int]:
+    def _hidden_layers(self) -> list[tuple[int, float]]:
+        """``(units, dropout rate)`` of each hidden layer, checked."""
         sizes = self.hidden_layer_sizes
         sizes = [sizes] if not hasattr(sizes, "__iter__") else list(sizes)
         if any(int(size) != size or size <= 0 for size in sizes):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
-        return [int(size) for size in sizes]
+        rates = self._dropout_rates(len(sizes))
+        if self.solver == "lbfgs" and any(rates):
+            solvers = ", ".join(repr(name) for name in STOCHASTIC_SOLVERS)
+            raise ValueError(
+                f"dropout needs a stochastic solver (solver in {solvers}); L-BFGS "
+                "minimises a deterministic objective."
+            )
+        return [(int(size), rate) for size, rate in zip(sizes, rates, strict=True)]
 
     def _dropout_rates(self, n_hidden: int) -> list[float]:
         if isinstance(self.dropout, Real):
@@ -217,10 +181,10 @@ class BaseNetwork(BaseEstimator):
             )
         return rates
 
-    def _build_network(self, n_features, n_outputs, hidden, dropout, rng, dtype):
+    def _build_network(self, n_features, n_outputs, hidden, rng, dtype):
         norm = {"batch": nn.BatchNorm, "layer": nn.LayerNorm, None: None}
         layers = []
-        for units, rate in zip(hidden, dropout, strict=True):
+        for units, rate in hidden:
             layers.append(
                 nn.Dense(units, init=self.weight_init, max_norm=self.max_norm)
             )
@@ -244,6 +208,57 @@ class BaseNetwork(BaseEstimator):
             layer.l2 = self.alpha / rows
             layer.l1 = self.l1 / rows
 
+    # ------------------------------------------------------------ stochastic
+    def _fit_stochastic(
+        self, X, Y, sample_weight, rng, continuing, incremental, hidden
+    ):
+        """Start the runs, train them, keep the best, warn, store."""
+        loss = self._loss if continuing else self._make_loss()
+        epochs = self._epochs(X, Y, sample_weight, rng, incremental, loss)
+        restarts = 1 if continuing or incremental else self.n_init
+        best, interrupted = None, False
+        for restart, run_rng in enumerate(restart_generators(rng, restarts)):
+            if continuing:
+                run = self._continued_run(incremental)
+            else:
+                run = self._new_run(X.shape[1], Y.shape[1], hidden, run_rng, X.dtype)
+            self._set_penalties(run.network, epochs.penalty_rows)
+            label = f"restart {restart + 1}/{restarts}" if restarts > 1 else None
+            try:
+                train_run(self, run, epochs, loss, run_rng, label)
+            except KeyboardInterrupt:
+                # Like scikit-learn: Ctrl-C ends the fit, keeping what was learned.
+                if usable_after_interrupt(run):
+                    best = better(run, best, epochs.early_stopping)
+                elif best is None:
+                    raise  # nothing learned: the fit fails, the model stays
+                warn("Training interrupted by user.")
+                interrupted = True
+                break
+            best = better(run, best, epochs.early_stopping)
+        if not interrupted:
+            self._warn_if_not_converged(best, epochs)
+        self._store_run(best, loss, epochs)
+
+    def _epochs(self, X, Y, sample_weight, rng, incremental, loss) -> Epochs:
+        """What every run trains on (the validation rows held out), and how long."""
+        # partial_fit is one epoch on the data it is given: like scikit-learn's
+        # SGDClassifier, it leaves early stopping to the caller's loop.
+        train, validation = (X, Y, sample_weight), None
+        if self.early_stopping and not incremental:
+            # The classes are the one-hot columns of the softmax: stratify by them.
+            softmax = isinstance(loss, nn.losses.SoftmaxCrossEntropy)
+            train, validation = split_validation(
+                X, Y, sample_weight, Y.argmax(axis=1) if softmax else None,
+                self.validation_fraction, rng,
+            )  # fmt: skip
+        X_train, Y_train, w_train = train
+        return Epochs(
+            X_train, Y_train, w_train, validation,
+            batch_size=self._batch_size(X_train.shape[0]),
+            n_epochs=1 if incremental else self.max_iter, incremental=incremental,
+        )  # fmt: skip
+
     def _batch_size(self, n_samples: int) -> int:
         if self.batch_size == "auto":
             return min(200, n_samples)
@@ -255,224 +270,70 @@ class BaseNetwork(BaseEstimator):
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
-    # ------------------------------------------------------------ stochastic
-    def _make_optimizer(self, samples_seen: int):
-        solver, lr = self.solver, self.learning_rate_init
-        schedule = self._make_schedule(samples_seen)
-        rate = lr if schedule is None else schedule
-        if solver == "sgd":
-            optimizer = nn.optimizers.SGD(
-                rate,
-                momentum=self.momentum,
-                nesterov=self.nesterovs_momentum and self.momentum > 0,
+    def _new_run(self, n_features, n_outputs, hidden, rng, dtype) -> Run:
+        # The network (initial weights, then dropout draws) gets a stream of its
+        # own: how many numbers shuffling takes depends on the number of rows,
+        # and dropout must not depend on it.
+        network_rng = np.random.default_rng(rng.integers(np.iinfo(np.int64).max))
+        network = self._build_network(n_features, n_outputs, hidden, network_rng, dtype)
+        optimizer, schedule = make_optimizer(self), epoch_schedule(self, 0)
+        return Run(network, optimizer, nn.History(), schedule, samples_seen=0)
+
+    def _continued_run(self, incremental: bool) -> Run:
+        """Copies of the fitted network and history; partial_fit continues the
+        fitted optimizer (a copy), a warm start gets a new one."""
+        network, history = copy.deepcopy((self.network_, self._history))
+        if "learning_rate" not in history.epochs:
+            history = nn.History()  # the last fit was L-BFGS: it counted iterations
+        if incremental and hasattr(self, "_optimizer"):
+            optimizer = copy.deepcopy(self._optimizer)
+            schedule = (
+                self._schedule
+                if hasattr(self, "_schedule")
+                else take_from_legacy_optimizer(optimizer)
             )
-        elif solver == "adam":
-            optimizer = nn.optimizers.Adam(
-                rate, beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon
-            )
-        elif solver == "adagrad":
-            optimizer = nn.optimizers.AdaGrad(rate, epsilon=self.epsilon)
         else:
-            optimizer = nn.optimizers.RMSProp(rate, epsilon=self.epsilon)
-        return optimizer
+            optimizer, schedule = make_optimizer(self), epoch_schedule(self, self.t_)
+        return Run(network, optimizer, history, schedule, samples_seen=self.t_)
 
-    def _make_schedule(self, samples_seen: int) -> _EpochSchedule | None:
-        """The per-epoch learning-rate schedule, or None for a constant rate."""
-        name, lr, budget = self.learning_rate, self.learning_rate_init, self.max_iter
-        if callable(name):
-            return _EpochSchedule(name)
-        if name in ("constant", "adaptive") or (
-            name == "invscaling" and self.solver != "sgd"
-        ):
-            return None
-        if name == "invscaling":  # scikit-learn: lr / (samples seen + 1)^power_t
-            schedule = nn.schedules.InvScaling(lr, power_t=self.power_t)
-            return _EpochSchedule(schedule, samples_seen=samples_seen, use_samples=True)
-        # The built-in schedules are scaled to the epoch budget, max_iter.
-        schedule = {
-            "step": lambda: nn.schedules.StepDecay(lr, max(1, budget // 3), gamma=0.1),
-            "exponential": lambda: nn.schedules.ExponentialDecay(
-                lr, gamma=0.01 ** (1.0 / budget)
-            ),
-            "inverse_time": lambda: nn.schedules.InverseTimeDecay(lr, 9.0 / budget),
-            "cosine": lambda: nn.schedules.CosineAnnealing(lr, T_max=budget),
-            "cosine_restarts": lambda: nn.schedules.CosineWarmRestarts(
-                lr, T_0=max(1, budget // 7), T_mult=2
-            ),
-        }[name]()
-        return _EpochSchedule(schedule)
-
-    def _reduce_on_plateau(self, optimizer, reporter):
-        """scikit-learn's learning_rate='adaptive': divide by 5 on a plateau."""
-        if self.learning_rate != "adaptive" or self.solver != "sgd":
-            return None
-
-        def on_plateau(history) -> bool:
-            if optimizer.learning_rate <= 1e-6:
-                return False
-            optimizer.learning_rate /= 5.0
-            reporter.message(
-                f"{self._stall_message()} Setting learning rate to "
-                f"{optimizer.learning_rate:f}"
-            )
-            return True
-
-        return on_plateau
-
-    def _stall_message(self) -> str:
-        watched = "Validation score" if self.early_stopping else "Training loss"
-        return (
-            f"{watched} did not improve more than tol={self.tol:f} for "
-            f"{self.n_iter_no_change} consecutive epochs."
+    def _warn_if_not_converged(self, run: Run, epochs: Epochs) -> None:
+        if run.history.stopped or epochs.incremental or run.n_iter < self.max_iter:
+            return
+        warn(
+            f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+            "reached and the optimization hasn't converged yet.",
+            ConvergenceWarning,
         )
 
-    def _split_validation(self, X, Y, sample_weight, rng, early_stopping):
-        """Hold out ``validation_fraction`` of the sample weight for early stopping.
-
-        Rows are held out whole by content (see :func:`validation_rows`), so that
-        sample weights keep meaning repetition and duplicates never straddle
-        the split.
-        """
-        if not early_stopping:
-            return X, Y, sample_weight, None
-        groups = Y.argmax(axis=1) if self._stratify_validation(Y) else None
-        held_out = validation_rows(
-            nn.rows.row_keys(X),
-            sample_weight,
-            groups,
-            self.validation_fraction,
-            seed=rng.integers(np.iinfo(np.uint64).max, dtype=np.uint64),
+    def _store_run(self, run: Run, loss, epochs: Epochs) -> None:
+        history, n_iter = run.history, run.n_iter
+        self._store(run.network, loss, history, n_iter)
+        self._optimizer = run.optimizer
+        self._schedule = (
+            None
+            if run.schedule is None
+            else run.schedule.after(n_iter, epochs.n_samples)
         )
-        train = ~held_out
-        if sample_weight is None:
-            w_train = w_val = None
-        else:
-            w_train, w_val = sample_weight[train], sample_weight[held_out]
-        return X[train], Y[train], w_train, (X[held_out], Y[held_out], w_val)
-
-    def _stratify_validation(self, Y) -> bool:
-        return False
-
-    def _fit_stochastic(
-        self, X, Y, sample_weight, rng, first_pass, incremental, hidden, dropout
-    ):
-        # partial_fit is one epoch on the data it is given: like scikit-learn's
-        # SGDClassifier, it leaves early stopping to the caller's loop.
-        early_stopping = self.early_stopping and not incremental
-        X_train, Y_train, w_train, validation = self._split_validation(
-            X, Y, sample_weight, rng, early_stopping
-        )
-        n_samples = X_train.shape[0]
-        batch_size = self._batch_size(n_samples)
-        mean_weight = 1.0 if w_train is None else float(np.mean(w_train))
-        restarts = self.n_init if first_pass and not incremental else 1
-        seeds = rng.integers(np.iinfo(np.int64).max, size=restarts)
-        loss = self._make_loss() if first_pass else self._loss
-        scorer = None if validation is None else self._validation_scorer(validation[2])
-        best = None
-        for restart, seed in enumerate(seeds):
-            run_rng = rng if restarts == 1 else np.random.default_rng(seed)
-            if first_pass:
-                # The network (initial weights, then dropout draws) gets a stream
-                # of its own: how many numbers shuffling takes depends on the
-                # number of rows, and dropout must not depend on it.
-                network_rng = np.random.default_rng(
-                    run_rng.integers(np.iinfo(np.int64).max)
-                )
-                network = self._build_network(
-                    X.shape[1], Y.shape[1], hidden, dropout, network_rng, X.dtype
-                )
-                history, samples_seen = None, 0
-            else:
-                network, history, samples_seen = self.network_, self._history, self.t_
-                if "learning_rate" not in history.epochs:
-                    history = (
-                        None  # the last fit was L-BFGS: its curve counts iterations
-                    )
-            # Made here, not by nn.train, so that an interrupt leaves it to us.
-            history = nn.History() if history is None else history
-            if incremental and hasattr(self, "_optimizer"):
-                optimizer = self._optimizer
-            else:
-                optimizer = self._make_optimizer(samples_seen)
-            self._set_penalties(network, batch_size * mean_weight)
-            epochs_before = history.n_epochs
-            interrupted = False
-            label = f"restart {restart + 1}/{restarts}" if restarts > 1 else None
-            with EpochReporter(
-                self.verbose, 1 if incremental else self.max_iter, label
-            ) as reporter:
-                schedule = optimizer.learning_rate
-                callbacks = [reporter]
-                if isinstance(schedule, _EpochSchedule):
-                    callbacks.insert(0, lambda h, s=schedule: s.advance(n_samples))
-                try:
-                    nn.train(
-                        network, loss, optimizer, X_train, Y_train,
-                        rng=run_rng, epochs=1 if incremental else self.max_iter,
-                        batch_size=batch_size, sample_weight=w_train,
-                        shuffle=self.shuffle, validation_data=validation,
-                        validation_score=scorer, early_stopping=early_stopping,
-                        n_iter_no_change=self.n_iter_no_change, tol=self.tol,
-                        callbacks=tuple(callbacks),
-                        on_plateau=self._reduce_on_plateau(optimizer, reporter),
-                        history=history,
-                    )  # fmt: skip
-                except KeyboardInterrupt:
-                    if not _usable_after_interrupt(network, history):
-                        if best is None:
-                            raise  # nothing learned: fit fails, model unchanged
-                        network = None
-                    interrupted = True
-                    warn("Training interrupted by user.")
-                if history.stopped and not (incremental or interrupted):
-                    reporter.message(f"{self._stall_message()} Stopping.")
-            if network is not None:
-                n_iter = history.n_epochs - epochs_before
-                run = (network, history, optimizer, n_iter, samples_seen)
-                if best is None or _better(history, best[1], early_stopping):
-                    best = run
-            if interrupted:
-                break  # like scikit-learn: Ctrl-C ends the fit, keeping the model
-        network, history, optimizer, n_iter, samples_seen = best
-        converged_or_cut = history.stopped or interrupted
-        if not converged_or_cut and not incremental and n_iter == self.max_iter:
-            warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                "reached and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-            )
-        self._store(network, loss, history, n_iter)
-        self._optimizer = optimizer
-        self.t_ = samples_seen + n_iter * n_samples
+        self.t_ = run.samples_seen + n_iter * epochs.n_samples
+        early_stopping = epochs.early_stopping
         self.best_loss_ = None if early_stopping else history.best_loss
-        if early_stopping:
-            self.validation_scores_ = list(history.epochs["val_score"])
-            self.best_validation_score_ = history.best_score
-        else:
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
+        self.validation_scores_ = (
+            list(history.epochs["val_score"]) if early_stopping else None
+        )
+        self.best_validation_score_ = history.best_score if early_stopping else None
 
     # ----------------------------------------------------------------- lbfgs
-    def _fit_lbfgs(self, X, Y, sample_weight, rng, first_pass, hidden):
-        restarts = self.n_init if first_pass else 1
-        seeds = rng.integers(np.iinfo(np.int64).max, size=restarts)
-        loss = self._make_loss() if first_pass else self._loss
+    def _fit_lbfgs(self, X, Y, sample_weight, rng, continuing, hidden):
+        loss = self._loss if continuing else self._make_loss()
         rows = X.shape[0] if sample_weight is None else float(sample_weight.sum())
         best = None
-        for seed in seeds:
-            if first_pass:
-                run_rng = rng if restarts == 1 else np.random.default_rng(seed)
-                network = self._build_network(
-                    X.shape[1],
-                    Y.shape[1],
-                    hidden,
-                    [0.0] * len(hidden),
-                    run_rng,
-                    X.dtype,
-                )
+        for run_rng in restart_generators(rng, 1 if continuing else self.n_init):
+            if continuing:  # a copy: the fitted network stays if the fit fails
+                network = copy.deepcopy(self.network_)
             else:
-                network = self.network_
+                network = self._build_network(
+                    X.shape[1], Y.shape[1], hidden, run_rng, X.dtype
+                )
             self._set_penalties(network, rows)
             result, history = run_lbfgs(
                 network, loss, X, Y, sample_weight, max_iter=self.max_iter,
@@ -502,7 +363,7 @@ class BaseNetwork(BaseEstimator):
         self.loss_ = float(result.fun)
         self.best_loss_ = self.loss_
         # As in scikit-learn, only the stochastic solvers count samples seen.
-        self.t_ = 0 if first_pass else getattr(self, "t_", 0)
+        self.t_ = getattr(self, "t_", 0) if continuing else 0
 
     # ----------------------------------------------------------------- store
     def _store(self, network, loss, history, n_iter) -> None:
@@ -592,21 +453,3 @@ class BaseNetwork(BaseEstimator):
 
 def _dense_layers(network) -> list:
     return [layer for layer in network.layers if isinstance(layer, nn.Dense)]
-
-
-def _usable_after_interrupt(network, history) -> bool:
-    """Whether a network whose training the user interrupted is worth keeping.
-
-    scikit-learn's MLP warns and keeps its weights; so do we, provided there is
-    a training curve to report (one epoch at least, earlier fits included) and
-    the weights are finite (an interrupt may land in a diverging epoch, before
-    the check at its end).
-    """
-    return history.n_epochs > 0 and all(np.isfinite(p).all() for p in network.params)
-
-
-def _better(history, best_history, early_stopping: bool) -> bool:
-    """Restart selection: validation score with early stopping, else final loss."""
-    if early_stopping:
-        return history.best_score > best_history.best_score
-    return history.epochs["loss"][-1] < best_history.epochs["loss"][-1]

@@ -31,129 +31,7 @@ from .._validation import (
     validate_data,
 )
 from ._base import BaseNetwork
-
-_SHARED_PARAMETERS = """\
-hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
-        The ith element is the number of units in the ith hidden layer.
-    activation : str, default='relu'
-        Activation of the hidden layers: scikit-learn's 'identity', 'logistic'
-        (also 'sigmoid'), 'tanh', 'relu', and 'leaky_relu', 'prelu', 'elu',
-        'gelu', 'swish', 'mish', 'softplus'. See :mod:`skdeep.nn.activations`.
-    solver : {{'adam', 'sgd', 'lbfgs', 'rmsprop', 'adagrad'}}, default='adam'
-        'lbfgs' minimises the full-batch objective with scipy's L-BFGS-B; the
-        others are minibatch optimizers from :mod:`skdeep.nn.optimizers`
-        ('rmsprop' with decay 0.9, no momentum).
-    alpha : float, default=0.0001
-        Strength of the L2 penalty. As in scikit-learn, each minibatch adds
-        ``alpha/2·‖W‖² / (rows in the batch)`` to its mean loss (biases are not
-        penalised).
-    batch_size : int or 'auto', default='auto'
-        Minibatch size of the stochastic solvers; 'auto' is ``min(200, n_samples)``.
-    learning_rate : str or callable, default='constant'
-        Learning-rate schedule of the stochastic solvers, changed between epochs.
-        scikit-learn's options keep their meaning and, as there, only change
-        'sgd': 'constant'; 'invscaling' (``learning_rate_init / (t + 1)^power_t``
-        with t the samples seen); 'adaptive' (divide by 5 whenever the
-        monitored value stalls for ``n_iter_no_change`` epochs). The new ones
-        apply to every stochastic solver and are scaled to ``max_iter``
-        epochs: 'step' (×0.1 every third of the budget), 'exponential' (down to
-        1/100 at the end), 'inverse_time' (``lr / (1 + 9·epoch/max_iter)``),
-        'cosine' (to 0 over the budget), 'cosine_restarts' (three cycles of
-        growing length). A callable ``epoch -> learning rate``, for example a
-        schedule object from :mod:`skdeep.nn.schedules`, gives full control
-        (it then carries its own initial rate).
-    learning_rate_init : float, default=0.001
-        Initial learning rate of the stochastic solvers.
-    power_t : float, default=0.5
-        Exponent of 'invscaling'.
-    max_iter : int, default=200
-        Epochs for the stochastic solvers; iterations for 'lbfgs'.
-    shuffle : bool, default=True
-        Shuffle the samples every epoch.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the weight initialisation, the shuffling, dropout and the
-        validation split. Results are reproducible for an int.
-    tol : float, default=1e-4
-        Improvement below which an epoch counts as no improvement.
-    verbose : bool or int, default=False
-        True or 1: one line per epoch as in scikit-learn. 2: a progress bar with
-        the loss, the validation loss and the time left (tqdm if installed).
-    warm_start : bool, default=False
-        Continue from the previous fit's weights.
-    momentum : float, default=0.9
-        Momentum of 'sgd'.
-    nesterovs_momentum : bool, default=True
-        Use Nesterov's momentum ('sgd' with momentum > 0).
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data, stop when the
-        validation score stalls for ``n_iter_no_change`` epochs and keep the
-        weights of the best epoch.
-    validation_fraction : float, default=0.1
-        Share of the data held out when ``early_stopping``.
-    beta_1, beta_2 : float, default=0.9, 0.999
-        Decay rates of Adam's first and second moment estimates.
-    epsilon : float, default=1e-8
-        Numerical stability term of Adam, RMSProp and AdaGrad.
-    n_iter_no_change : int, default=10
-        Epochs without an improvement larger than ``tol`` before stopping.
-    max_fun : int, default=15000
-        Maximum number of objective evaluations of 'lbfgs'.
-    dropout : float or array-like of float, default=0.0
-        Inverted-dropout rate after each hidden activation (one value for all
-        hidden layers, or one per hidden layer). Off at prediction time.
-    normalization : {{'batch', 'layer'}} or None, default=None
-        Batch or layer normalization between each hidden layer's affine map
-        and its activation. Batch norm predicts with running statistics.
-    l1 : float, default=0.0
-        Strength of an L1 penalty on the weights, scaled like ``alpha``.
-    max_norm : float or None, default=None
-        Rescale each unit's incoming weight vector to at most this norm after
-        every step.
-    weight_init : str, default='auto'
-        Weight initializer: 'auto' (He for rectifiers, Glorot otherwise) or a
-        name from :mod:`skdeep.nn.initializers`. Biases start at zero."""
-
-_SHARED_TRAILING = """\
-n_init : int, default=1
-        Random restarts: train ``n_init`` networks from different seeds and
-        keep the best one, by validation score with early stopping, else by
-        the final training loss. Ignored by ``warm_start`` and ``partial_fit``,
-        which continue the fitted network."""
-
-_SHARED_ATTRIBUTES = """\
-loss_ : float
-        Final training loss (penalties included).
-    best_loss_ : float or None
-        Lowest training loss; None with early stopping.
-    loss_curve_ : list of float
-        Training loss per epoch ('lbfgs': per iteration).
-    validation_scores_ : list of float or None
-        Validation score per epoch with early stopping, else None.
-    best_validation_score_ : float or None
-        Best validation score with early stopping, else None.
-    history_ : dict of str to list of float
-        Per epoch: 'loss', 'learning_rate', 'time' (seconds) and, with
-        early stopping, 'val_loss' and 'val_score'.
-    t_ : int
-        Training samples seen by the stochastic solver.
-    coefs_ : list of ndarray
-        Weight matrices, ``coefs_[i]`` of shape (units in layer i, units in
-        layer i + 1). They are the network's own arrays.
-    intercepts_ : list of ndarray
-        Bias vectors, ``intercepts_[i]`` of length (units in layer i + 1).
-    network_ : skdeep.nn.Sequential
-        The trained network (Dense, normalization, activation and dropout
-        layers), for inspection or reuse with :mod:`skdeep.nn`.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (``n_features_in_``,)
-        Names of the features seen during fit, when they are all strings.
-    n_iter_ : int
-        Epochs (or L-BFGS iterations) run by the last fit.
-    n_layers_ : int
-        Number of layers, input and output included.
-    n_outputs_ : int
-        Number of output units."""
+from ._docs import ATTRIBUTES, PARAMETERS, TRAILING_PARAMETERS
 
 
 class MLPClassifier(ClassifierMixin, BaseNetwork):
@@ -164,7 +42,7 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
 
     Parameters
     ----------
-    {_SHARED_PARAMETERS}
+    {PARAMETERS}
     label_smoothing : float in [0, 1), default=0.0
         Train on targets ``(1 − ε)·y + ε/K`` (K = 2 for binary and multi-label
         outputs), which keeps the network from growing overconfident.
@@ -172,13 +50,13 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
         Weights of the classes, multiplied into ``sample_weight``; 'balanced'
         uses ``n_samples / (n_classes · count(class))``. Not 'balanced' in
         ``partial_fit``, where the class counts are not known.
-    {_SHARED_TRAILING}
+    {TRAILING_PARAMETERS}
 
     Attributes
     ----------
     classes_ : ndarray or list of ndarray
         Class labels (for multi-label output, the label indices).
-    {_SHARED_ATTRIBUTES}
+    {ATTRIBUTES}
     out_activation_ : str
         'softmax' (multiclass) or 'logistic' (binary and multi-label).
 
@@ -331,7 +209,9 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
         """
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
-    def _validate_input(self, X, y, *, reset, incremental, classes=None):
+    def _validate_training_data(
+        self, X, y, sample_weight, *, reset, incremental, classes=None
+    ):
         X, y = validate_data(
             self,
             X,
@@ -345,6 +225,19 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
             y = column_or_1d(y, warn=True)
         check_label_types(y, self)
         check_classification_targets(y)
+        self._set_or_check_classes(
+            y, reset=reset, incremental=incremental, classes=classes
+        )
+        binarizer = self._label_binarizer
+        self.out_activation_ = (
+            "softmax" if binarizer.y_type_ == "multiclass" else "logistic"
+        )
+        self._multilabel = binarizer.y_type_.startswith("multilabel")
+        Y = binarizer.transform(y).astype(X.dtype)
+        return X, Y, self._training_weights(sample_weight, X, y, incremental)
+
+    def _set_or_check_classes(self, y, *, reset, incremental, classes) -> None:
+        """Learn ``classes_`` on a first call; else check ``y`` against them."""
         if incremental and _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
             if type_of_target(y).startswith("multilabel"):
@@ -372,20 +265,13 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
         if len(self.classes_) < 2:
             # A Python value in the message: 'a', not np.str_('a').
             label = self.classes_.tolist()[0] if len(self.classes_) else None
-            del self.classes_
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in the "
                 f"data, but the data contains only one class: {label!r}."
             )
-        multilabel = self._label_binarizer.y_type_.startswith("multilabel")
-        self.out_activation_ = (
-            "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
-        )
-        self._multilabel = multilabel
-        Y = self._label_binarizer.transform(y).astype(X.dtype)
-        return X, Y
 
     def _training_weights(self, sample_weight, X, y, incremental):
+        """``sample_weight`` checked, times the weights of ``class_weight``."""
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
@@ -405,20 +291,10 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
             return nn.losses.SoftmaxCrossEntropy(label_smoothing=self.label_smoothing)
         return nn.losses.BinaryCrossEntropy(label_smoothing=self.label_smoothing)
 
-    def _stratify_validation(self, Y) -> bool:
-        return not self._multilabel
-
-    def _validation_scorer(self, sample_weight):
-        binarizer = self._label_binarizer
-
-        def accuracy(Y_val, proba):
-            return accuracy_score(
-                binarizer.inverse_transform(Y_val),
-                binarizer.inverse_transform(proba),
-                sample_weight=sample_weight,
-            )
-
-        return accuracy
+    def _validation_score(self, Y_val, output, sample_weight) -> float:
+        decode = self._label_binarizer.inverse_transform
+        y_val, predicted = decode(Y_val), decode(output)
+        return accuracy_score(y_val, predicted, sample_weight=sample_weight)
 
     def predict(self, X):
         """Predict class labels (or label indicators for multi-label output).
@@ -501,12 +377,12 @@ default='squared_error'
         scikit-learn; 'absolute_error' is the mean absolute error and 'huber'
         the Huber loss with δ = 1 (quadratic within 1 of the target, linear
         beyond), both robust to outliers.
-    {_SHARED_PARAMETERS}
-    {_SHARED_TRAILING}
+    {PARAMETERS}
+    {TRAILING_PARAMETERS}
 
     Attributes
     ----------
-    {_SHARED_ATTRIBUTES}
+    {ATTRIBUTES}
     out_activation_ : str
         'identity', or 'exp' for the Poisson loss.
 
@@ -648,7 +524,9 @@ default='squared_error'
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def _validate_input(self, X, y, *, reset, incremental, classes=None):
+    def _validate_training_data(
+        self, X, y, sample_weight, *, reset, incremental, classes=None
+    ):
         check_numeric_targets(y, self)
         X, y = validate_data(
             self,
@@ -676,16 +554,17 @@ default='squared_error'
                 f"y has {Y.shape[1]} outputs but the fitted network predicts "
                 f"{self.n_outputs_}."
             )
-        return X, Y.astype(X.dtype, copy=False)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
+        return X, Y.astype(X.dtype, copy=False), sample_weight
 
     def _make_loss(self):
         return nn.losses.get(self.loss)
 
-    def _validation_scorer(self, sample_weight):
-        def r2(Y_val, prediction):
-            return r2_score(Y_val, prediction, sample_weight=sample_weight)
-
-        return r2
+    def _validation_score(self, Y_val, output, sample_weight) -> float:
+        return r2_score(Y_val, output, sample_weight=sample_weight)
 
     def predict(self, X):
         """Predict target values.

@@ -60,3 +60,26 @@ def validation_rows(keys, sample_weight, groups, fraction, *, seed) -> np.ndarra
     held_out = np.empty(n, dtype=bool)
     held_out[order] = taken[distinct_of_row]
     return held_out
+
+
+def split_validation(X, Y, sample_weight, groups, fraction, rng):
+    """``(train, validation)``, each ``(X, Y, sample_weight)``: the rows held out
+    for early stopping (see :func:`validation_rows`) and the others.
+
+    Rows are held out whole by content, so that sample weights keep meaning
+    repetition and duplicates never straddle the split. ``groups`` (the
+    classes, or None) keep their shares of the weight on both sides.
+    """
+    held_out = validation_rows(
+        nn.rows.row_keys(X),
+        sample_weight,
+        groups,
+        fraction,
+        seed=rng.integers(np.iinfo(np.uint64).max, dtype=np.uint64),
+    )
+    train = ~held_out
+    if sample_weight is None:
+        w_train = w_val = None
+    else:
+        w_train, w_val = sample_weight[train], sample_weight[held_out]
+    return (X[train], Y[train], w_train), (X[held_out], Y[held_out], w_val)

@@ -1,7 +1,11 @@
 """Learning-rate schedules: callables ``step -> learning rate``.
 
-``step`` counts optimizer updates from 0. A schedule is stateless, so the same
-step always gives the same rate (restarting training restarts the schedule).
+``step`` counts from 0, in the unit of whoever calls the schedule: an
+optimizer given one as its ``learning_rate`` calls it with the updates made so
+far; :func:`skdeep.nn.train` given one as ``epoch_schedule`` calls it once per
+epoch with the epoch's index, and every step of the epoch uses that rate. A
+schedule is stateless, so the same step always gives the same rate (restarting
+training restarts the schedule).
 
 ===============  ========================================================
 name             η(t)

@@ -132,6 +132,7 @@ def train(
     tol: float | None = 1e-4,
     callbacks: tuple[Callable[[History], bool | None], ...] = (),
     on_plateau: Callable[[History], bool] | None = None,
+    epoch_schedule: Callable[[int], float] | None = None,
     history: History | None = None,
 ) -> History:
     """Train a built network on ``(X, y)`` with minibatches.
@@ -181,6 +182,15 @@ def train(
         stopping; returning ``True`` continues training with the stall count
         reset (reduce-on-plateau: lower the optimizer's learning rate and go
         on), ``False`` stops. Without it a stall stops training.
+    epoch_schedule : callable ``epoch -> learning rate``, optional
+        A learning rate per epoch instead of per step: before each epoch the
+        optimizer's ``learning_rate`` is set to ``epoch_schedule(e)``, with
+        ``e`` the epoch's index in the history (0 for the first epoch; a
+        continued ``history`` continues the count). Every step of the epoch
+        uses that rate, ``history.epochs["learning_rate"][e]`` records it, and
+        the optimizer keeps the last epoch's rate afterwards. Without it the
+        optimizer's own learning rate applies (a float, or a schedule called
+        with the optimizer's step count).
     history : History, optional
         Continue this history (warm starts) instead of starting a new one. The
         epochs and the best values carry over; the stall count starts again.
@@ -223,13 +233,7 @@ def train(
         validation_data = _as_training_arrays(*validation_data, dtype=dtype)
     elif early_stopping:
         raise ValueError("early_stopping=True needs validation_data.")
-    history = History() if history is None else history
-    # A new call is a new request to train: the stall count starts again.
-    history.stopped = False
-    history.no_improvement_count = 0
-    if validation_data is not None:
-        history.epochs.setdefault("val_loss", [])
-        history.epochs.setdefault("val_score", [])
+    history = _history_for_this_call(history, validation_data is not None)
     batch_size = max(1, min(int(batch_size), X.shape[0]))
     # Dropout masks follow row content (see skdeep.nn.rows); hashing X costs a
     # pass over it, so only networks whose layers read the keys get them.
@@ -241,6 +245,8 @@ def train(
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for _ in range(epochs):
+                if epoch_schedule is not None:
+                    optimizer.learning_rate = float(epoch_schedule(history.n_epochs))
                 _record_epoch(
                     network, loss, optimizer, X, y, sample_weight=sample_weight,
                     keys=keys, rng=rng, batch_size=batch_size, shuffle=shuffle,
@@ -274,6 +280,18 @@ def train(
     elif _blew_up(history.epochs["loss"], history.best_loss):
         grew = f"loss grew from {history.best_loss:.3g} to"
         _raise_diverged(optimizer, history, history.epochs["loss"][-1], grew)
+    return history
+
+
+def _history_for_this_call(history: History | None, validating: bool) -> History:
+    """``history``, or a new one, ready to record the epochs of a new call."""
+    history = History() if history is None else history
+    # A new call is a new request to train: the stall count starts again.
+    history.stopped = False
+    history.no_improvement_count = 0
+    if validating:
+        history.epochs.setdefault("val_loss", [])
+        history.epochs.setdefault("val_score", [])
     return history
 
 

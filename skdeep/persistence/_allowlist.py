@@ -43,7 +43,7 @@ def allowed_classes() -> dict[str, type]:
         SoftmaxClassifier,
     )
     from ..neighbors import KNN, KNNRegressor, _distances, _metrics
-    from ..neural_network import MLPClassifier, MLPRegressor, _base
+    from ..neural_network import MLPClassifier, MLPRegressor, _learning_rate
 
     table: dict[str, type] = {}
     for cls in (
@@ -77,7 +77,8 @@ def allowed_classes() -> dict[str, type]:
         for cls in registry.values():
             table[f"skdeep.nn.{short}.{cls.__name__}"] = cls
     # Fitted internals of the estimators (private: not for users to build).
-    table["skdeep._base._EpochSchedule"] = _base._EpochSchedule
+    # The name of skdeep 0.1.0.dev0, whose files keep loading.
+    table["skdeep._base._EpochSchedule"] = _learning_rate.EpochSchedule
     table["skdeep._distances.FittedIndex"] = _distances.FittedIndex
     table["skdeep._distances._Grid"] = _metrics._Grid  # the name files use
     # scikit-learn: the pipeline and the stateless-or-plain-array preprocessors

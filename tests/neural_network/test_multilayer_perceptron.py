@@ -13,6 +13,7 @@ from sklearn.metrics import accuracy_score
 
 from skdeep import MLPClassifier, MLPRegressor, nn
 from skdeep._validation import as_generator
+from skdeep.neural_network._split import split_validation
 
 
 @pytest.fixture
@@ -124,7 +125,9 @@ def test_early_stopping_keeps_the_best_validation_weights(blobs):
     assert clf.history_["val_score"] == clf.validation_scores_
     # Rebuild the same validation split and score the returned weights on it.
     Y = clf._label_binarizer.transform(y).astype(float)
-    *_, (X_val, Y_val, _) = clf._split_validation(X, Y, None, as_generator(0), True)
+    _, (X_val, Y_val, _) = split_validation(
+        X, Y, None, Y.argmax(axis=1), clf.validation_fraction, as_generator(0)
+    )
     y_val = clf._label_binarizer.inverse_transform(Y_val)
     best_epoch = int(np.argmax(clf.validation_scores_))
     assert clf.n_iter_ > best_epoch + 1  # it went on, and came back

@@ -7,9 +7,11 @@ taken from the implementation.
 
 import math
 
+import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from skdeep import nn
 from skdeep.nn import schedules
 
 RTOL = 1e-14  # scalar float64 formulas: only rounding differences allowed
@@ -194,6 +196,26 @@ def test_schedule_is_stateless(name, kwargs):
     forward = values(schedule, steps)
     backward = values(schedule, steps[::-1])[::-1]
     assert forward == backward
+
+
+# --- Per epoch ----------------------------------------------------------------
+
+
+def test_a_schedule_given_to_train_as_epoch_schedule_counts_epochs_not_steps():
+    """Four epochs of three steps each: the rates are η(0), ..., η(3), the
+    step decay's drops after two epochs, not after two steps."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(12, 2)), rng.normal(size=(12, 1))
+    net = nn.Sequential([nn.Dense(1)])
+    net.build(2, rng, np.float64)
+    schedule = schedules.get("step", learning_rate=ETA0, step_size=2, gamma=0.5)
+    history = nn.train(
+        net, nn.losses.get("squared_error"), nn.optimizers.get("sgd"), X, y,
+        rng=rng, epochs=4, batch_size=4, tol=None, epoch_schedule=schedule,
+    )  # fmt: skip
+    assert history.n_steps == 12
+    expected = [ETA0 * 0.5 ** math.floor(e / 2) for e in range(4)]
+    assert_allclose(history.epochs["learning_rate"], expected, rtol=RTOL)
 
 
 # --- Validation --------------------------------------------------------------

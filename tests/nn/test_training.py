@@ -315,6 +315,62 @@ def test_learning_rate_history_follows_the_schedule(rng):
     assert math.isfinite(history.best_loss)
 
 
+_rng = np.random.default_rng
+
+
+class _RecordingSGD(nn.optimizers.SGD):
+    """SGD that records the learning rate of every step."""
+
+    def step(self, params, grads, *args, **kwargs):
+        self.rates = [*getattr(self, "rates", []), self.current_learning_rate()]
+        super().step(params, grads, *args, **kwargs)
+
+
+def test_an_epoch_schedule_sets_the_rate_of_every_step_of_its_epoch(rng):
+    X, y = _blobs(rng, n=64)
+    sgd = _RecordingSGD(learning_rate=1.0)
+    history = _train(
+        X, y, rng, optimizer=sgd, epochs=3, batch_size=16, tol=None,
+        epoch_schedule=lambda epoch: 0.1 / (epoch + 1),
+    )  # fmt: skip
+    rates = [0.1, 0.05, 0.1 / 3]
+    assert history.epochs["learning_rate"] == rates
+    assert sgd.rates == [rate for rate in rates for _ in range(4)]  # 4 steps each
+
+
+def test_an_epoch_schedule_is_called_with_the_epoch_of_a_continued_history(rng):
+    X, y = _blobs(rng, n=60)
+    net, opt, called = _net(), nn.optimizers.get("sgd"), []
+
+    def schedule(epoch):
+        called.append(epoch)
+        return 0.01 * 0.5**epoch
+
+    history = _train(X, y, rng, net=net, optimizer=opt, epochs=2, tol=None,
+                     epoch_schedule=schedule)  # fmt: skip
+    _train(X, y, rng, net=net, optimizer=opt, epochs=3, tol=None,
+           epoch_schedule=schedule, history=history)  # fmt: skip
+    assert called == [0, 1, 2, 3, 4]
+    assert history.epochs["learning_rate"] == [0.01 * 0.5**e for e in range(5)]
+    assert opt.learning_rate == 0.01 * 0.5**4  # the last epoch's rate stays
+
+
+def test_an_epoch_schedule_trains_as_one_epoch_per_call_at_that_rate(rng):
+    X, y = _blobs(rng, n=90)
+    schedule = nn.schedules.get("cosine", learning_rate=0.1, T_max=3)
+    scheduled, by_hand = _net(), _net()
+    _train(X, y, _rng(5), net=scheduled,
+           optimizer=nn.optimizers.get("adam"), epochs=3, tol=None,
+           epoch_schedule=schedule)  # fmt: skip
+    adam, history, shuffle_rng = nn.optimizers.get("adam"), None, _rng(5)
+    for epoch in range(3):
+        adam.learning_rate = schedule(epoch)
+        history = _train(X, y, shuffle_rng, net=by_hand, optimizer=adam, epochs=1,
+                         tol=None, history=history)  # fmt: skip
+    for a, b in zip(scheduled.params, by_hand.params, strict=True):
+        assert_array_equal(a, b)
+
+
 def test_continuing_a_stopped_history_trains_again(rng):
     X, y = _blobs(rng, n=60)
     net, opt = _net(), _stalled()
