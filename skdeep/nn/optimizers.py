@@ -95,6 +95,14 @@ class Optimizer:
         # the state (whose arrays the optimizer owns, so the views stay valid).
         self._blocks: list[list[tuple[int, int, dict[str, np.ndarray]]]] = []
 
+    def __getstate__(self) -> dict:
+        # The blocks are views of the state arrays, a link that copying or
+        # pickling does not keep: a copy would update its blocks while its
+        # state arrays went stale. It rebuilds them from its own state instead.
+        state = dict(vars(self))
+        state["_blocks"] = []
+        return state
+
     def current_learning_rate(self) -> float:
         """Learning rate the next ``step`` will use."""
         lr = self.learning_rate
@@ -104,6 +112,7 @@ class Optimizer:
         """Update every ``params[i]`` in place from ``grads[i]``."""
         if self._state is None:
             self._state = [self._new_state(p) for p in params]
+        if not self._blocks:
             self._blocks = [
                 _state_blocks(state, p.size)
                 for state, p in zip(self._state, params, strict=True)

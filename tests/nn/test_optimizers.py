@@ -6,7 +6,9 @@ and the tests compare the optimizers against them on small hand-picked arrays
 whose gradients change between steps.
 """
 
+import copy
 import functools
+import pickle
 
 import numpy as np
 import pytest
@@ -584,3 +586,26 @@ def test_optimizer_minimises_quadratic(name, kwargs):
     for _ in range(300):
         optimizer.step([theta], [A.T @ (A @ theta - B)])
     assert np.linalg.norm(theta - theta_star) < 1e-2 * np.linalg.norm(theta_star)
+
+
+@pytest.mark.parametrize("copy_of", ["deepcopy", "pickle"])
+def test_a_copied_optimizer_keeps_its_state_arrays_live(copy_of):
+    # A parameter larger than one block is updated through views of the state
+    # arrays; a copy must update its own state arrays, not stale duplicates.
+    rng = np.random.default_rng(0)
+    param = rng.normal(size=optimizers.BLOCK_SIZE + 7)
+    optimizer = optimizers.Adam(0.01)
+    optimizer.step([param], [rng.normal(size=param.shape)])
+    if copy_of == "deepcopy":
+        twin = copy.deepcopy(optimizer)
+    else:
+        twin = pickle.loads(pickle.dumps(optimizer))
+    twin_param = param.copy()
+    for _ in range(3):
+        grad = rng.normal(size=param.shape)
+        optimizer.step([param], [grad])
+        twin.step([twin_param], [grad])
+    assert_array_equal(twin_param, param)
+    for name, moment in optimizer._state[0].items():
+        if name != "scratch":
+            assert_array_equal(twin._state[0][name], moment)
