@@ -102,7 +102,10 @@ def test_precondition_workers_run_one_blas_thread_like_the_local_reference(clien
     }
 
 
-@pytest.mark.parametrize("make_search", ["network_search", "neighbors_search"])
+@pytest.mark.parametrize(
+    "make_search",
+    [pytest.param("network_search", marks=pytest.mark.slow), "neighbors_search"],
+)
 def test_grid_search_on_the_cluster_matches_the_local_run(client, digits, make_search):
     X, y = digits
     make_search = getattr(grid_search, make_search)
