@@ -23,6 +23,8 @@ from sklearn.preprocessing import StandardScaler
 
 import skdeep
 
+from estimator_configurations import find
+
 SCRIPTS = pathlib.Path(__file__).resolve().parents[1] / "docs" / "scaling"
 
 
@@ -125,9 +127,9 @@ def test_grid_search_on_the_cluster_matches_the_local_run(client, digits, make_s
 @pytest.mark.parametrize(
     "estimator",
     [
-        skdeep.SoftmaxClassifier(),
+        find(skdeep.SoftmaxClassifier),
         # Query threads inside a worker's task: they must stay on that worker.
-        skdeep.KNN(n_jobs=2),
+        find(skdeep.KNN, n_jobs=2),
     ],
     ids=["SoftmaxClassifier", "KNN"],
 )
