@@ -4,6 +4,8 @@ The estimators are thin scikit-learn shells over :mod:`skdeep.nn`, the
 NumPy core of layers, losses, optimizers, schedules and the training loop.
 """
 
+from sklearn.base import BaseEstimator as _BaseEstimator
+
 from . import nn
 from .linear_model import (
     LeastSquaresRegressor,
@@ -15,17 +17,6 @@ from .neural_network import MLPClassifier, MLPRegressor
 from .persistence import load, save
 
 __version__ = "0.1.0.dev0"
-
-# Public estimators, re-exported here as they land.
-ESTIMATORS: list[str] = [
-    "LeastSquaresRegressor",
-    "LogisticRegression",
-    "SoftmaxClassifier",
-    "MLPClassifier",
-    "MLPRegressor",
-    "KNN",
-    "KNNRegressor",
-]
 
 __all__ = [
     "KNN",
@@ -39,4 +30,11 @@ __all__ = [
     "load",
     "nn",
     "save",
+]
+
+# The public estimators: read off __all__, so that exporting one lists it.
+ESTIMATORS: list[str] = [
+    name
+    for name in __all__
+    if isinstance(globals()[name], type) and issubclass(globals()[name], _BaseEstimator)
 ]

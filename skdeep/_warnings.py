@@ -33,8 +33,9 @@ def user_stacklevel() -> int:
     """``stacklevel`` of the first frame outside skdeep, scikit-learn and joblib.
 
     Counted from the caller of this function, as :func:`warnings.warn` counts
-    from its own caller. When every frame is internal (a joblib worker thread),
-    it is the outermost one.
+    from its own caller. When every frame is internal, it is the outermost one.
+    (A worker thread's stack ends in :mod:`threading`, whose frame is then the
+    first outside.)
 
     Examples
     --------

@@ -33,6 +33,7 @@ def test_bench_core_runs_and_reports_the_ratio_to_matmul():
     assert "num_threads=" in result.stdout
 
 
+@pytest.mark.slow
 def test_bench_linear_runs_and_reports_ratios_and_objectives():
     result = subprocess.run(
         [
@@ -53,6 +54,7 @@ def test_bench_linear_runs_and_reports_ratios_and_objectives():
     assert "rel diff" in result.stdout
 
 
+@pytest.mark.slow
 def test_bench_mlp_runs_and_reports_the_ratios_and_memory():
     result = subprocess.run(
         [sys.executable, str(BENCHMARKS / "bench_mlp.py"), "--quick", "--no-torch"],

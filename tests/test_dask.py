@@ -23,6 +23,8 @@ from sklearn.preprocessing import StandardScaler
 
 import skdeep
 
+from estimator_configurations import find
+
 SCRIPTS = pathlib.Path(__file__).resolve().parents[1] / "docs" / "scaling"
 
 
@@ -102,7 +104,10 @@ def test_precondition_workers_run_one_blas_thread_like_the_local_reference(clien
     }
 
 
-@pytest.mark.parametrize("make_search", ["network_search", "neighbors_search"])
+@pytest.mark.parametrize(
+    "make_search",
+    [pytest.param("network_search", marks=pytest.mark.slow), "neighbors_search"],
+)
 def test_grid_search_on_the_cluster_matches_the_local_run(client, digits, make_search):
     X, y = digits
     make_search = getattr(grid_search, make_search)
@@ -122,9 +127,9 @@ def test_grid_search_on_the_cluster_matches_the_local_run(client, digits, make_s
 @pytest.mark.parametrize(
     "estimator",
     [
-        skdeep.SoftmaxClassifier(),
+        find(skdeep.SoftmaxClassifier),
         # Query threads inside a worker's task: they must stay on that worker.
-        skdeep.KNN(n_jobs=2),
+        find(skdeep.KNN, n_jobs=2),
     ],
     ids=["SoftmaxClassifier", "KNN"],
 )

@@ -16,20 +16,16 @@ from sklearn.base import clone, is_classifier
 
 import skdeep
 
+from estimator_configurations import CONFIGURATIONS, with_budget
+
 # Module globals that may legitimately change: a lazily created handle on the
 # BLAS libraries loaded in this process (the same in every process, no data).
 CACHES = {("skdeep.linear_model._base", "_controller")}
 
+# Every registered configuration, briefly trained.
 ESTIMATORS = [
-    skdeep.LeastSquaresRegressor(solver="adam", random_state=0, max_iter=3),
-    skdeep.LogisticRegression(),
-    skdeep.SoftmaxClassifier(solver="sgd", random_state=0, max_iter=3),
-    skdeep.MLPClassifier(
-        hidden_layer_sizes=(4,), normalization="batch", max_iter=3, random_state=0
-    ),
-    skdeep.MLPRegressor(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=5),
-    skdeep.KNN(n_jobs=2),
-    skdeep.KNNRegressor(weights="distance"),
+    with_budget(est, width=4, epochs=3, max_iter=5, random_state=0)
+    for est in CONFIGURATIONS
 ]
 
 

@@ -17,10 +17,8 @@ division by zero in our code (or in numpy called by our code) fails the test.
 """
 
 import contextlib
-import importlib.util
 import re
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -37,23 +35,8 @@ from sklearn.utils.validation import check_is_fitted
 import skdeep
 from skdeep import nn
 
-
-def _test_common():
-    """tests/test_common.py, whose configuration lists these tests reuse.
-
-    Loaded by path: the tests directory is not a package (importlib mode).
-    """
-    path = Path(__file__).with_name("test_common.py")
-    spec = importlib.util.spec_from_file_location("_hostile_test_common", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_COMMON = _test_common()
-LINEAR_CONFIGURATIONS = _COMMON.LINEAR_CONFIGURATIONS
-NEIGHBOR_CONFIGURATIONS = _COMMON.NEIGHBOR_CONFIGURATIONS
-NETWORK_CONFIGURATIONS = _COMMON.NETWORK_CONFIGURATIONS
+from estimator_configurations import CONFIGURATIONS as ALL_CONFIGURATIONS
+from estimator_configurations import config_id, with_budget
 
 # Deterministic in CI (derandomize): ten examples per (estimator, input kind),
 # each one small fit. (The hunt for bugs ran with more; these keep them away.)
@@ -66,34 +49,13 @@ HOSTILE = settings(
 )
 
 
-def _small(estimator):
-    """The configuration with a budget small enough to fit hundreds of times."""
-    params = estimator.get_params()
-    small = {}
-    if "hidden_layer_sizes" in params:
-        small.update(hidden_layer_sizes=(4,), max_iter=6)
-    elif "max_iter" in params:
-        small.update(max_iter=min(params["max_iter"], 30))
-    if "random_state" in params:
-        small.update(random_state=0)
-    return clone(estimator).set_params(**small)
-
-
+# Every registered configuration, with a budget small enough to fit hundreds
+# of times.
 CONFIGURATIONS = [
-    _small(est)
-    for est in [
-        *NETWORK_CONFIGURATIONS,
-        skdeep.MLPClassifier(normalization="layer", solver="sgd", dropout=0.2),
-        skdeep.MLPRegressor(loss="huber", normalization="batch", early_stopping=True),
-        *LINEAR_CONFIGURATIONS,
-        *NEIGHBOR_CONFIGURATIONS,
-    ]
+    with_budget(est, width=4, epochs=6, max_iter=30, random_state=0)
+    for est in ALL_CONFIGURATIONS
 ]
-IDS = [
-    # No memory addresses (of callable parameters) in the ids: they must be stable.
-    re.sub(r"\s+|<function (\w+) at 0x\w+>", r"\1", repr(est))
-    for est in CONFIGURATIONS
-]
+IDS = [config_id(est) for est in CONFIGURATIONS]
 CLASSIFIERS = [est for est in CONFIGURATIONS if is_classifier(est)]
 REGRESSORS = [est for est in CONFIGURATIONS if not is_classifier(est)]
 

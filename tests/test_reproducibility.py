@@ -6,11 +6,8 @@ The equality tests could pass vacuously if random_state did nothing, so a
 different random_state must give different weights.
 """
 
-import importlib.util
 import itertools
-import re
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,44 +19,16 @@ from sklearn.exceptions import ConvergenceWarning
 import skdeep
 import skdeep.neural_network._base
 
+from estimator_configurations import CONFIGURATIONS as ALL_CONFIGURATIONS
+from estimator_configurations import config_id, with_budget
 
-def _test_common():
-    """tests/test_common.py, whose configuration lists these tests reuse.
-
-    Loaded by path: the tests directory is not a package (importlib mode).
-    """
-    path = Path(__file__).with_name("test_common.py")
-    spec = importlib.util.spec_from_file_location("_reproducibility_common", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_COMMON = _test_common()
-
-
-def _small(estimator):
-    """Budgets small enough for many fits; the code paths stay those configured."""
-    params = estimator.get_params()
-    if "hidden_layer_sizes" in params:
-        return clone(estimator).set_params(hidden_layer_sizes=(16, 8), max_iter=15)
-    if "max_iter" in params:
-        return clone(estimator).set_params(max_iter=min(params["max_iter"], 50))
-    return clone(estimator)
-
-
+# Every registered configuration, with budgets small enough for many fits. The
+# hidden layers have 16 units: test_networks_chunk_predictions_internally_...
+# sizes its chunks from that.
 CONFIGURATIONS = [
-    _small(est)
-    for est in [
-        *_COMMON.NETWORK_CONFIGURATIONS,
-        skdeep.MLPClassifier(dropout=0.3, normalization="batch", early_stopping=True),
-        skdeep.MLPRegressor(dropout=[0.2, 0.1], normalization="layer", solver="sgd"),
-        skdeep.MLPClassifier(solver="lbfgs", normalization="batch", n_init=2),
-        *_COMMON.LINEAR_CONFIGURATIONS,
-        *_COMMON.NEIGHBOR_CONFIGURATIONS,
-    ]
+    with_budget(est, width=16, epochs=15, max_iter=50) for est in ALL_CONFIGURATIONS
 ]
-IDS = [re.sub(r"\s+|<function (\w+) at 0x\w+>", r"\1", repr(e)) for e in CONFIGURATIONS]
+IDS = [config_id(est) for est in CONFIGURATIONS]
 # Those whose fit draws random numbers: random_state must matter.
 RANDOMISED = [
     (est, name)

@@ -21,6 +21,13 @@ from sklearn.base import clone, is_classifier
 
 import skdeep
 
+from estimator_configurations import (
+    CONFIGURATIONS,
+    LINEAR_CONFIGURATIONS,
+    config_id,
+    with_budget,
+)
+
 PACKAGE = str(pathlib.Path(skdeep.__file__).parent)
 BLAS = threadpoolctl.ThreadpoolController().select(user_api="blas")
 
@@ -66,25 +73,30 @@ def large_data(estimator, rng):
     return X, (y if is_classifier(estimator) else X[:, :10] @ np.arange(10.0))
 
 
-_MLP = dict(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+# Every registered configuration on the small problem; the linear models also
+# on the large one, where they keep the threads they are given.
+_BUDGET = dict(width=8, epochs=3, max_iter=5, random_state=0)
 CASES = [
-    (skdeep.LeastSquaresRegressor(), small_data),
-    (skdeep.LeastSquaresRegressor(solver="sgd", random_state=0), small_data),
-    (skdeep.LeastSquaresRegressor(solver="cholesky"), large_data),
-    (skdeep.LogisticRegression(), small_data),
-    (skdeep.SoftmaxClassifier(solver="newton"), small_data),
-    (skdeep.SoftmaxClassifier(max_iter=5), large_data),
-    (skdeep.SoftmaxClassifier(solver="adam", max_iter=2, random_state=0), large_data),
-    (skdeep.MLPClassifier(**_MLP), small_data),
-    (skdeep.MLPClassifier(**_MLP, solver="lbfgs"), small_data),
-    (skdeep.MLPRegressor(**_MLP, normalization="batch"), small_data),
-    (skdeep.KNN(n_jobs=2), small_data),
-    (skdeep.KNN(n_jobs=-1, metric="manhattan"), small_data),
-    (skdeep.KNNRegressor(n_jobs=2), small_data),
+    *((with_budget(est, **_BUDGET), small_data) for est in CONFIGURATIONS),
+    *((with_budget(est, **_BUDGET), large_data) for est in LINEAR_CONFIGURATIONS),
 ]
+
+
+def _marks(estimator, data):
+    # Newton's Hessian on the large problem (1010 × 1010 for ten classes) takes
+    # seconds per fit.
+    newton = estimator.get_params().get("solver") == "newton"
+    return pytest.mark.slow if newton and data is large_data else ()
+
+
 PARAMS = [
-    pytest.param(estimator, data, id=f"{type(estimator).__name__}-{i}")
-    for i, (estimator, data) in enumerate(CASES)
+    pytest.param(
+        estimator,
+        data,
+        id=f"{config_id(estimator)}-{data.__name__}",
+        marks=_marks(estimator, data),
+    )
+    for estimator, data in CASES
 ]
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

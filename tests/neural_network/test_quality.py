@@ -35,7 +35,14 @@ def _mean_cv_score(estimator_class, X, y, cv, **params):
     return float(np.mean(scores))
 
 
-@pytest.mark.parametrize("load", [load_digits, load_breast_cancer, load_wine])
+@pytest.mark.parametrize(
+    "load",
+    [
+        pytest.param(load_digits, marks=pytest.mark.slow),
+        pytest.param(load_breast_cancer, marks=pytest.mark.slow),
+        load_wine,
+    ],
+)
 def test_classifier_accuracy_at_least_scikit_learns(load):
     X, y = load(return_X_y=True)
     cv = StratifiedKFold(5, shuffle=True, random_state=0)
@@ -44,6 +51,7 @@ def test_classifier_accuracy_at_least_scikit_learns(load):
     assert ours >= theirs - 0.01, (ours, theirs)
 
 
+@pytest.mark.slow
 def test_regressor_r2_at_least_scikit_learns_on_diabetes():
     X, y = load_diabetes(return_X_y=True)
     cv = KFold(5, shuffle=True, random_state=0)
