@@ -7,6 +7,7 @@ NumPy core of layers, losses, optimizers, schedules and the training loop.
 from sklearn.base import BaseEstimator as _BaseEstimator
 
 from . import nn
+from ._version import __version__
 from .linear_model import (
     LeastSquaresRegressor,
     LogisticRegression,
@@ -15,8 +16,6 @@ from .linear_model import (
 from .neighbors import KNN, KNNRegressor
 from .neural_network import MLPClassifier, MLPRegressor
 from .persistence import load, save
-
-__version__ = "0.1.0.dev0"
 
 __all__ = [
     "KNN",

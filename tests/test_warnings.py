@@ -192,8 +192,8 @@ def test_a_fit_warning_points_at_the_line_calling_a_grid_search_in_a_pipeline(
 def test_an_interrupted_fit_warns_at_the_line_calling_fit(monkeypatch):
     real_step = optimizers.Optimizer.step
 
-    def interrupted(self, params, grads, l2=None):
-        real_step(self, params, grads, l2)
+    def interrupted(self, params, grads):
+        real_step(self, params, grads)
         raise KeyboardInterrupt
 
     est = skdeep.MLPClassifier(**_SMALL_MLP, batch_size=20, max_iter=5)

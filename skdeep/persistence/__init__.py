@@ -32,6 +32,7 @@ import numpy as np
 import sklearn
 from sklearn.base import BaseEstimator
 
+from .._version import __version__
 from .._warnings import warn
 from . import _allowlist as allow
 from . import _archive
@@ -117,7 +118,7 @@ def save(estimator: BaseEstimator, path: str | os.PathLike | IO[bytes]) -> None:
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
         "class": allow.class_names()[type(estimator)],
-        "skdeep_version": _archive.skdeep_version(),
+        "skdeep_version": __version__,
         "numpy_version": np.__version__,
         "sklearn_version": sklearn.__version__,
         "estimator": tree,

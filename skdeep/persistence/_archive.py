@@ -18,6 +18,8 @@ import zlib
 
 import numpy as np
 
+from .._version import __version__
+
 FORMAT_NAME = "skdeep-model"
 FORMAT_VERSION = 1
 HEADER = "model.json"
@@ -110,7 +112,7 @@ def read_header(archive: zipfile.ZipFile, infos: dict) -> dict:
         raise ValueError(
             f"The file was written by a newer skdeep "
             f"({header.get('skdeep_version')!r}, format version {version}); this "
-            f"skdeep ({skdeep_version()}) reads format versions up to "
+            f"skdeep ({__version__}) reads format versions up to "
             f"{FORMAT_VERSION}. Upgrade skdeep to load it."
         )
     keys = {"format", "format_version", "class", "skdeep_version", "numpy_version",
@@ -211,9 +213,3 @@ def _unique_keys(pairs: list) -> dict:
         duplicates = sorted({key for key in keys if keys.count(key) > 1})
         raise ValueError(f"duplicate JSON keys {duplicates}")
     return result
-
-
-def skdeep_version() -> str:
-    from .. import __version__
-
-    return __version__
