@@ -4,7 +4,8 @@
 * imports point down only: ``nn`` (the NumPy core) imports nothing of skdeep
   outside itself and no scikit-learn; the root helpers (``_validation``,
   ``_fit_state``, ``_warnings``, ``_version``) no estimator family; a family
-  no other family; ``persistence`` the families; the command line and the demo what they run;
+  no other family; ``persistence`` the families; the command line and the
+  demo what they run;
 * no module over 600 lines, no function over 80 lines of code.
 
 Imports are read with :mod:`ast` wherever they are (module level or inside a
