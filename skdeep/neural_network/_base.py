@@ -358,7 +358,7 @@ class BaseNetwork(BaseEstimator):
                 f"({result.message}). Increase max_iter or max_fun, or scale the data.",
                 ConvergenceWarning,
             )
-        refresh_running_statistics(network, X)
+        refresh_running_statistics(network, X, sample_weight)
         self._store(network, loss, history, int(result.nit))
         self.loss_ = float(result.fun)
         self.best_loss_ = self.loss_

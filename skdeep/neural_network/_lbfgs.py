@@ -13,6 +13,7 @@ import numpy as np
 import scipy.optimize
 
 from .. import nn
+from ..nn.training import TrainingDivergedError
 from ._progress import EpochReporter
 
 
@@ -24,12 +25,13 @@ def run_lbfgs(network, loss, X, Y, sample_weight, *, max_iter, max_fun, tol, ver
     history = nn.History()
     history.epochs.pop("learning_rate")
     last = {"value": math.inf}
+    rows = nn.rows.Rows(weights=sample_weight)  # batch norm's weighted statistics
 
     def objective(theta):
         for param, chunk in zip(params, np.split(theta, ends[:-1]), strict=True):
             param[...] = chunk.reshape(param.shape)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            scores = network.forward(X, training=True)
+            scores = network.forward(X, training=True, rows=rows)
             value, d_scores = loss.value_and_gradient(Y, scores, sample_weight)
             value += network.penalty()
             network.backward(d_scores, input_grad=False)
@@ -68,11 +70,13 @@ def run_lbfgs(network, loss, X, Y, sample_weight, *, max_iter, max_fun, tol, ver
     return result, history
 
 
-def refresh_running_statistics(network, X) -> None:
+def refresh_running_statistics(network, X, sample_weight=None) -> None:
     """Set batch-norm running statistics to the full-batch ones (full-batch solvers).
 
     L-BFGS evaluates the objective at trial points too, so the running averages
-    it leaves behind mix statistics of weights it rejected.
+    it leaves behind mix statistics of weights it rejected. Statistics that
+    overflow (float32 features near 1e19) would normalise every prediction to
+    the same value: they are refused instead.
     """
     norms = [layer for layer in network.layers if isinstance(layer, nn.BatchNorm)]
     if not norms:
@@ -81,7 +85,13 @@ def refresh_running_statistics(network, X) -> None:
     for layer in norms:
         layer.momentum = 0.0  # running ← batch statistics
     try:
-        network.forward(X, training=True)
+        with np.errstate(over="ignore", invalid="ignore"):
+            network.forward(X, training=True, rows=nn.rows.Rows(weights=sample_weight))
     finally:
         for layer, momentum in zip(norms, momenta, strict=True):
             layer.momentum = momentum
+    if not all(np.isfinite(stat).all() for layer in norms for stat in layer.state):
+        raise TrainingDivergedError(
+            "the batch-normalization statistics of the training data overflow; "
+            "standardise the input features."
+        )

@@ -490,3 +490,18 @@ def test_warm_start_may_switch_from_lbfgs_to_a_stochastic_solver(blobs):
     _quiet(clf.set_params(solver="adam", max_iter=3), X, y)
     assert len(clf.loss_curve_) == 3 and clf.t_ == 3 * len(y)
     assert clf.loss_curve_[0] < 2 * lbfgs_loss + 0.1  # it started from the lbfgs fit
+
+
+def test_lbfgs_refuses_batch_norm_statistics_that_overflow():
+    # float32 features near 1e19: the hidden units' variance passes float32's
+    # maximum, and running statistics of inf would predict one constant.
+    X = np.array([[-6e18], [-6e18], [8e18], [7e18]], dtype=np.float32)
+    y = np.array([0, 0, 1, 1])
+    clf = MLPClassifier(
+        hidden_layer_sizes=(4,), solver="lbfgs", normalization="batch", max_iter=6
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match=r"diverged.*standardise the input"):
+            clf.fit(X, y)
+    assert not hasattr(clf, "network_")
