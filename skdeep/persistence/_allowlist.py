@@ -36,26 +36,16 @@ def allowed_classes() -> dict[str, type]:
         StandardScaler,
     )
 
-    from .. import nn
-    from ..linear_model import (
-        LeastSquaresRegressor,
-        LogisticRegression,
-        SoftmaxClassifier,
-    )
-    from ..neighbors import KNN, KNNRegressor, _distances, _metrics
-    from ..neural_network import MLPClassifier, MLPRegressor, _learning_rate
+    from .. import linear_model, neighbors, neural_network, nn
+    from ..neighbors import _distances, _metrics
+    from ..neural_network import _learning_rate
 
     table: dict[str, type] = {}
-    for cls in (
-        KNN,
-        KNNRegressor,
-        LeastSquaresRegressor,
-        LogisticRegression,
-        MLPClassifier,
-        MLPRegressor,
-        SoftmaxClassifier,
-    ):
-        table[f"skdeep.{cls.__name__}"] = cls
+    # Every public estimator, under its top-level name: read off the families'
+    # __all__, so that exporting an estimator allows it here.
+    for family in (linear_model, neighbors, neural_network):
+        for name in family.__all__:
+            table[f"skdeep.{name}"] = getattr(family, name)
     for cls in (
         nn.Layer,
         nn.Dense,

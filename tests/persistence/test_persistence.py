@@ -862,3 +862,12 @@ def test_two_views_of_an_unsaved_array_still_share_it():
     estimator.lone_ = np.arange(10**5)[:3]
     members = _archive(estimator)
     assert max(len(data) for data in members.values()) < 10**5
+
+
+def test_the_allow_list_holds_exactly_the_public_estimators():
+    top_level = {
+        name.removeprefix("skdeep.")
+        for name in allow.allowed_classes()
+        if name.startswith("skdeep.") and name.count(".") == 1
+    }
+    assert top_level == set(skdeep.ESTIMATORS)
