@@ -147,7 +147,7 @@ def test_a_failed_lbfgs_warm_start_changes_nothing(data, monkeypatch):
     attributes, pickled = dict(vars(reg)), pickle.dumps(reg)
     import skdeep.neural_network._base as base
 
-    def failing_refresh(network, X):
+    def failing_refresh(network, X, sample_weight):
         raise RuntimeError("refresh failed")  # after L-BFGS changed the weights
 
     monkeypatch.setattr(base, "refresh_running_statistics", failing_refresh)
