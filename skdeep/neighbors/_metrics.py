@@ -29,6 +29,7 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
+from .._validation import largest_magnitude
 from ..nn._registry import lookup
 from ._rows import dense_product, dense_rows, row_sqnorms
 
@@ -284,7 +285,7 @@ class _Grid:
         err = np.empty(A.shape[0])
         step = max(1, _REFINE_BYTES // (8 * A.shape[1]))
         for s in range(0, A.shape[0], step):
-            a = A[s : s + step].astype(np.float64)
+            a = dense_rows(A, slice(s, s + step)).astype(np.float64)
             v = np.rint((a - self.lo) / self.scale)
             np.clip(v, 0, self.levels, out=v)
             values[s : s + step] = v
@@ -295,7 +296,7 @@ class _Grid:
         """Upper bound on the true rounding of the rows of A, given ``err``:
         the float64 rounding of the offsets themselves, generously bounded."""
         top = max(abs(self.lo), abs(self.lo + self.scale * self.levels))
-        top = max(top, float(np.abs(A).max()))
+        top = max(top, largest_magnitude(A))
         slack = 8 * A.shape[1] * np.finfo(np.float64).eps * top
         return err * (1 + 1e-9) + slack
 
