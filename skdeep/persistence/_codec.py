@@ -429,6 +429,13 @@ class _Decoder:
         if get_param_names is not None:
             params = self.decode_attributes(node.get("params"), f"{path}<{short}>")
             expected = set(get_param_names())
+            # A parameter added since the file was written takes its default,
+            # which keeps the saved model's behaviour (KNN's algorithm,
+            # leaf_size and metric_params, added after 0.1.0.dev0).
+            signature = inspect.signature(cls.__init__).parameters
+            for key in expected - set(params):
+                if signature[key].default is not inspect.Parameter.empty:
+                    params[key] = signature[key].default
             if set(params) != expected:
                 raise ValueError(
                     f"{path}: the file's parameters of {name} do not match this "
