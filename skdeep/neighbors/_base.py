@@ -68,6 +68,11 @@ def _check_no_params(metric: str, params: dict) -> None:
 class _KNNBase(BaseEstimator):
     """Parameters, fitting of the index and the neighbour queries, shared."""
 
+    # Constructor parameters added since files were first saved: a file that
+    # lacks them loads with their defaults (read by skdeep.persistence).
+    _added_parameters: ClassVar[frozenset] = frozenset(
+        {"algorithm", "leaf_size", "metric_params"}
+    )
     _parameter_constraints: ClassVar[dict] = {
         "n_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
         "weights": [StrOptions({"uniform", "distance"}), callable, None],
