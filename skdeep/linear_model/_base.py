@@ -4,7 +4,8 @@
 :class:`~skdeep.SoftmaxClassifier` (in :mod:`._least_squares` and
 :mod:`._logistic`) all run small problems on one BLAS thread, train one Dense
 layer with the :mod:`skdeep.nn` core when ``solver`` is "sgd" or "adam"
-(continued by ``partial_fit``), and predict ``X·coefᵀ + intercept``.
+(continued by ``partial_fit``), and predict ``X·coefᵀ + intercept``. All
+three take CSR and CSC matrices (``SPARSE_FORMATS``) without densifying them.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ from . import _solvers as solvers
 _SINGLE_THREAD_WORK = 2_000_000
 
 _controller = None
+
+# The sparse formats the linear estimators take as they are; validate_data
+# converts any other to the first. Row slices (minibatches) need CSR, which the
+# minibatch solvers make from CSC; the full-batch solvers only multiply by X.
+SPARSE_FORMATS = ["csr", "csc"]
 
 
 def _blas_threads(work: float):
@@ -117,7 +123,10 @@ def _linear_predictions(estimator, X):
     still warns.
     """
     check_is_fitted(estimator)
-    X = validate_data(estimator, X, dtype=[np.float64, np.float32], reset=False)
+    X = validate_data(
+        estimator, X, dtype=[np.float64, np.float32], accept_sparse=SPARSE_FORMATS,
+        reset=False,
+    )  # fmt: skip
     coef, intercept = estimator.coef_, estimator.intercept_
     float32 = np.result_type(X.dtype, coef.dtype) == np.float32
     with np.errstate(over="ignore" if float32 else None):

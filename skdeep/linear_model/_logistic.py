@@ -85,6 +85,11 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # CSR and CSC, never densified
+        return tags
+
     # ---- fitting -------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
