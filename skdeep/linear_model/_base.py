@@ -14,6 +14,7 @@ import contextlib
 import copy
 
 import numpy as np
+import scipy.sparse
 import threadpoolctl
 from sklearn.utils.validation import check_is_fitted
 
@@ -44,6 +45,19 @@ def _blas_threads(work: float):
     if _controller is None:  # inspecting the loaded libraries once is enough
         _controller = threadpoolctl.ThreadpoolController()
     return _controller.limit(limits=1, user_api="blas")
+
+
+def _blas_work(X) -> int:
+    """The entries of X that BLAS multiplies in one pass: n·p, or n + p if X is sparse.
+
+    scipy's sparse products do not call BLAS; with sparse X, BLAS only sees the
+    dense vectors of length n (scores) and p (coefficients, the solvers'
+    iterates), each time one per output. Measured on TF-IDF of 2000 documents
+    (5000 terms, 8 classes) on a busy 2-core machine: one lbfgs objective and
+    gradient 2.6 ms on one BLAS thread, 9 ms on two.
+    """
+    n, p = X.shape
+    return n + p if scipy.sparse.issparse(X) else n * p
 
 
 def _minibatch_solver(self) -> bool:

@@ -27,6 +27,7 @@ from . import _sparse_least_squares as sparse_ls
 from ._base import (
     SPARSE_FORMATS,
     _blas_threads,
+    _blas_work,
     _keep_minibatch_state,
     _linear_predictions,
     _minibatch_solver,
@@ -227,9 +228,9 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
 
     def _fit(self, X, y, sample_weight):
         X, Y, sample_weight, y_is_1d = self._validate(X, y, sample_weight, True)
-        n, p = X.shape
+        p = X.shape[1]
         solver = self.solver
-        with _blas_threads(n * p * Y.shape[1]):
+        with _blas_threads(_blas_work(X) * Y.shape[1]):
             if _minibatch_solver(self):
                 state = _minibatch_state(self, X, sample_weight, resume=False)
                 start = self._start(p, Y, X.dtype)
@@ -270,7 +271,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
     def _partial_fit(self, X, y, sample_weight):
         fitted = hasattr(self, "coef_")
         X, Y, sample_weight, y_is_1d = self._validate(X, y, sample_weight, not fitted)
-        n, p = X.shape
+        p = X.shape[1]
         if fitted:
             coef = np.atleast_2d(self.coef_)
             if coef.shape[0] != Y.shape[1]:
@@ -283,7 +284,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         else:
             start = np.zeros((p, Y.shape[1]), X.dtype), np.zeros(Y.shape[1], X.dtype)
         state = _minibatch_state(self, X, sample_weight, resume=True)
-        with _blas_threads(n * p * Y.shape[1]):
+        with _blas_threads(_blas_work(X) * Y.shape[1]):
             coef, intercept, n_iter = self._fit_minibatch(
                 X, Y, sample_weight, state, start, 1
             )

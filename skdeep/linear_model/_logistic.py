@@ -25,6 +25,7 @@ from .._warnings import warn
 from . import _solvers as solvers
 from ._base import (
     _blas_threads,
+    _blas_work,
     _keep_minibatch_state,
     _linear_predictions,
     _minibatch_solver,
@@ -122,7 +123,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         )
         check_two_classes(self, classes, y_index, sample_weight)
         start = self._starting_point(X.shape[1], classes, X.dtype)
-        with _blas_threads(X.shape[0] * X.shape[1] * max(2, len(classes))):
+        with _blas_threads(_blas_work(X) * max(2, len(classes))):
             if _minibatch_solver(self):
                 state = _minibatch_state(self, X, sample_weight, resume=False)
                 result = self._fit_minibatch(
@@ -178,7 +179,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         else:
             start = self._starting_point(X.shape[1], all_classes, X.dtype)
         state = _minibatch_state(self, X, sample_weight, resume=True)
-        with _blas_threads(X.shape[0] * X.shape[1] * max(2, len(all_classes))):
+        with _blas_threads(_blas_work(X) * max(2, len(all_classes))):
             coef, intercept, n_iter = self._fit_minibatch(
                 X, y_index, sample_weight, all_classes, start, state, epochs=1
             )
