@@ -259,3 +259,28 @@ def test_newton_on_sparse_x_never_densifies_it(tall):
     model = LogisticRegression(solver="newton", max_iter=2)
     peak = _peak_bytes(lambda: model.fit(X, y > 0))
     assert peak < TALL["n"] * 300 * 8 / 8, f"{peak / 2**20:.0f} MiB"
+
+
+def test_sparse_fit_runs_blas_on_one_thread_when_its_dense_vectors_are_small(
+    rng, monkeypatch
+):
+    """BLAS only sees vectors of length n and p with sparse X: n·p (4e7 here,
+    over the threshold) must not decide, (n + p)·K (4e4) does."""
+    import threadpoolctl
+
+    from skdeep.linear_model._objectives import GLMObjective
+
+    X = scipy.sparse.random_array((4000, 10_000), density=0.001, rng=rng).tocsr()
+    y = rng.integers(0, 4, size=4000)
+    seen = []
+    original = GLMObjective.value_and_gradient
+
+    def recording(self, theta):
+        blas = threadpoolctl.threadpool_info()
+        seen.append(max(i["num_threads"] for i in blas if i["user_api"] == "blas"))
+        return original(self, theta)
+
+    monkeypatch.setattr(GLMObjective, "value_and_gradient", recording)
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        _fit_quietly(SoftmaxClassifier(max_iter=2), X, y)
+    assert seen and set(seen) == {1}
