@@ -55,6 +55,26 @@ def test_bench_linear_runs_and_reports_ratios_and_objectives():
 
 
 @pytest.mark.slow
+def test_bench_sparse_runs_and_reports_ratios_objectives_and_memory():
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_sparse.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    assert "num_threads=" in result.stdout
+    for task in ("binary", "softmax", "logistic multiclass"):
+        assert f"{task}: skdeep time / sklearn time =" in result.stdout
+    for column in ("objective", "rel diff", "peak RSS MB", "TfidfVectorizer"):
+        assert column in result.stdout
+    # Binary and softmax minimise scikit-learn's objective: the same optimum.
+    for task in ("binary", "softmax"):
+        line = next(s for s in result.stdout.splitlines() if s.startswith(f"{task}:"))
+        assert "different optimum" not in line
+
+
+@pytest.mark.slow
 def test_bench_mlp_runs_and_reports_the_ratios_and_memory():
     result = subprocess.run(
         [sys.executable, str(BENCHMARKS / "bench_mlp.py"), "--quick", "--no-torch"],

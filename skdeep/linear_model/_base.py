@@ -4,7 +4,8 @@
 :class:`~skdeep.SoftmaxClassifier` (in :mod:`._least_squares` and
 :mod:`._logistic`) all run small problems on one BLAS thread, train one Dense
 layer with the :mod:`skdeep.nn` core when ``solver`` is "sgd" or "adam"
-(continued by ``partial_fit``), and predict ``X·coefᵀ + intercept``.
+(continued by ``partial_fit``), and predict ``X·coefᵀ + intercept``. All
+three take CSR and CSC matrices (``SPARSE_FORMATS``) without densifying them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import contextlib
 import copy
 
 import numpy as np
+import scipy.sparse
 import threadpoolctl
 from sklearn.utils.validation import check_is_fitted
 
@@ -29,6 +31,11 @@ _SINGLE_THREAD_WORK = 2_000_000
 
 _controller = None
 
+# The sparse formats the linear estimators take as they are; validate_data
+# converts any other to the first. Row slices (minibatches) need CSR, which the
+# minibatch solvers make from CSC; the full-batch solvers only multiply by X.
+SPARSE_FORMATS = ["csr", "csc"]
+
 
 def _blas_threads(work: float):
     """One BLAS thread for small problems (see ``_SINGLE_THREAD_WORK``), else as is."""
@@ -38,6 +45,19 @@ def _blas_threads(work: float):
     if _controller is None:  # inspecting the loaded libraries once is enough
         _controller = threadpoolctl.ThreadpoolController()
     return _controller.limit(limits=1, user_api="blas")
+
+
+def _blas_work(X) -> int:
+    """The entries of X that BLAS multiplies in one pass: n·p, or n + p if X is sparse.
+
+    scipy's sparse products do not call BLAS; with sparse X, BLAS only sees the
+    dense vectors of length n (scores) and p (coefficients, the solvers'
+    iterates), each time one per output. Measured on TF-IDF of 2000 documents
+    (5000 terms, 8 classes) on a busy 2-core machine: one lbfgs objective and
+    gradient 2.6 ms on one BLAS thread, 9 ms on two.
+    """
+    n, p = X.shape
+    return n + p if scipy.sparse.issparse(X) else n * p
 
 
 def _minibatch_solver(self) -> bool:
@@ -117,7 +137,10 @@ def _linear_predictions(estimator, X):
     still warns.
     """
     check_is_fitted(estimator)
-    X = validate_data(estimator, X, dtype=[np.float64, np.float32], reset=False)
+    X = validate_data(
+        estimator, X, dtype=[np.float64, np.float32], accept_sparse=SPARSE_FORMATS,
+        reset=False,
+    )  # fmt: skip
     coef, intercept = estimator.coef_, estimator.intercept_
     float32 = np.result_type(X.dtype, coef.dtype) == np.float32
     with np.errstate(over="ignore" if float32 else None):

@@ -29,6 +29,7 @@ from .._warnings import warn
 from . import _solvers as solvers
 from ._base import (
     _blas_threads,
+    _blas_work,
     _keep_minibatch_state,
     _linear_predictions,
     _minibatch_solver,
@@ -117,6 +118,11 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # CSR and CSC, never densified
+        return tags
+
     # ---- fitting -------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -151,7 +157,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self._one_vs_rest = False
         start = self._starting_point(X.shape[1], classes, X.dtype)
         self._score_columns = len(start[1])
-        with _blas_threads(X.shape[0] * X.shape[1] * max(2, len(classes))):
+        with _blas_threads(_blas_work(X) * max(2, len(classes))):
             if self.max_iter == 0:
                 result = self._no_iterations(start)
             elif _minibatch_solver(self):
@@ -211,7 +217,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             start = self._starting_point(X.shape[1], all_classes, X.dtype)
         self._score_columns = len(start[1])
         state = _minibatch_state(self, X, sample_weight, resume=True)
-        with _blas_threads(X.shape[0] * X.shape[1] * max(2, len(all_classes))):
+        with _blas_threads(_blas_work(X) * max(2, len(all_classes))):
             coef, intercept, n_iter = self._fit_minibatch(
                 X, y_index, sample_weight, all_classes, start, state, epochs=1
             )

@@ -16,13 +16,18 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight
 
 from .._validation import check_float32_magnitude, check_label_types, validate_data
+from ._base import SPARSE_FORMATS
 
 
 def validate_labelled(classifier, X, y, *, reset: bool = True):
-    """``validate_data`` for a fit: X in float64 or float32, C order; y as labels."""
+    """``validate_data`` for a fit: X in float64 or float32, C order (or CSR/CSC).
+
+    y is checked as labels. Other sparse formats are converted to CSR.
+    """
     X, y = validate_data(
-        classifier, X, y, dtype=[np.float64, np.float32], order="C", reset=reset
-    )
+        classifier, X, y, dtype=[np.float64, np.float32], order="C",
+        accept_sparse=SPARSE_FORMATS, reset=reset,
+    )  # fmt: skip
     check_float32_magnitude(X, dtype=X.dtype)  # before any arithmetic
     check_label_types(y, classifier)
     check_classification_targets(y)

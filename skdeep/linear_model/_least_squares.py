@@ -7,6 +7,7 @@ from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
+import scipy.sparse
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -22,8 +23,11 @@ from .._validation import (
 )
 from .._warnings import warn
 from . import _solvers as solvers
+from . import _sparse_least_squares as sparse_ls
 from ._base import (
+    SPARSE_FORMATS,
     _blas_threads,
+    _blas_work,
     _keep_minibatch_state,
     _linear_predictions,
     _minibatch_solver,
@@ -35,8 +39,14 @@ from ._base import (
 
 
 def _power_of_two_scale(array) -> float:
-    """The power of two at or below max|array| (1 for an all-zero array)."""
-    largest = max(float(array.max()), -float(array.min())) if array.size else 0.0
+    """The power of two at or below max|array| (1 for an all-zero array).
+
+    For the centered operator of sparse X: at or below a bound of max|A|.
+    """
+    if isinstance(array, sparse_ls.CenteredOperator):
+        largest = array.largest_entry_bound()
+    else:
+        largest = max(float(array.max()), -float(array.min())) if array.size else 0.0
     return math.ldexp(1.0, math.frexp(largest)[1] - 1) if largest > 0 else 1.0
 
 
@@ -52,11 +62,15 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         Whether to fit an intercept (never penalised).
     solver : {"auto", "lstsq", "cholesky", "gd", "sgd", "adam"}, default="auto"
         - "lstsq": the singular value decomposition (LAPACK); handles rank
-          deficiency (minimum-norm solution).
+          deficiency (minimum-norm solution). On sparse X: LSQR (iterative, to
+          the machine precision of X's dtype; also minimum-norm).
         - "cholesky": the normal equations ``(XᵀX + αI)w = Xᵀy`` by Cholesky;
           when their condition number is too large for that to be accurate it
-          warns and falls back to "lstsq".
-        - "auto": "cholesky" when well conditioned, else "lstsq", silently.
+          warns and falls back to "lstsq". On sparse X they are formed by
+          sparse products, and refused above 256 MiB.
+        - "auto": "cholesky" when well conditioned, else "lstsq", silently. On
+          sparse X with more than 2048 features, "lstsq" (LSQR) directly: the
+          dense p × p normal equations would cost more than LSQR.
         - "gd": full-batch gradient descent, Barzilai–Borwein trial steps and
           Armijo backtracking.
         - "sgd", "adam": minibatch training by :mod:`skdeep.nn`; they allow
@@ -89,7 +103,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         Intercept(s), 0 when ``fit_intercept=False``.
     n_iter_ : int
         Iterations (epochs) of the iterative solvers; 1 for the closed forms
-        (a single direct solve).
+        (a single direct solve); LSQR's iterations for "lstsq" on sparse X.
     solver_ : str
         The solver that produced ``coef_``: "auto" resolved, and "lstsq" after
         a fallback from "cholesky".
@@ -119,6 +133,12 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
     ``(AᵀA + αI)W = AᵀB`` by Cholesky, which is several times faster when n ≫ p
     but squares the condition number; "auto" therefore checks LAPACK's estimate
     of it and uses the SVD when more than half the digits would be lost.
+
+    Sparse X (CSR or CSC) is never centered, which would make it dense: the
+    centering stays implicit. The normal equations are
+    ``XᵀDX − S·x̄x̄ᵀ`` from sparse products, and "lstsq" and "gd" apply
+    ``A = D^½(X − 1x̄ᵀ)`` as an operator (two sparse products), as
+    scikit-learn's LinearRegression does for sparse input.
 
     Polynomial regression is this estimator after
     :class:`~sklearn.preprocessing.PolynomialFeatures` in a pipeline.
@@ -181,6 +201,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
+        tags.input_tags.sparse = True  # CSR and CSC, never densified
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -189,8 +210,9 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data; float32 is kept (the fit then runs in float32).
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; float32 is kept (the fit then runs in float32). CSR
+            and CSC matrices are used as they are, never densified.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -206,9 +228,9 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
 
     def _fit(self, X, y, sample_weight):
         X, Y, sample_weight, y_is_1d = self._validate(X, y, sample_weight, True)
-        n, p = X.shape
+        p = X.shape[1]
         solver = self.solver
-        with _blas_threads(n * p * Y.shape[1]):
+        with _blas_threads(_blas_work(X) * Y.shape[1]):
             if _minibatch_solver(self):
                 state = _minibatch_state(self, X, sample_weight, resume=False)
                 start = self._start(p, Y, X.dtype)
@@ -235,7 +257,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
         sample_weight : array-like of shape (n_samples,), default=None
 
@@ -249,7 +271,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
     def _partial_fit(self, X, y, sample_weight):
         fitted = hasattr(self, "coef_")
         X, Y, sample_weight, y_is_1d = self._validate(X, y, sample_weight, not fitted)
-        n, p = X.shape
+        p = X.shape[1]
         if fitted:
             coef = np.atleast_2d(self.coef_)
             if coef.shape[0] != Y.shape[1]:
@@ -262,7 +284,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         else:
             start = np.zeros((p, Y.shape[1]), X.dtype), np.zeros(Y.shape[1], X.dtype)
         state = _minibatch_state(self, X, sample_weight, resume=True)
-        with _blas_threads(n * p * Y.shape[1]):
+        with _blas_threads(_blas_work(X) * Y.shape[1]):
             coef, intercept, n_iter = self._fit_minibatch(
                 X, Y, sample_weight, state, start, 1
             )
@@ -277,7 +299,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -290,7 +312,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
         sample_weight : array-like of shape (n_samples,), default=None
 
@@ -308,7 +330,8 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         check_numeric_targets(y, self)
         X, y = validate_data(
             self, X, y, dtype=[np.float64, np.float32], order="C",
-            y_numeric=True, multi_output=True, reset=reset,
+            accept_sparse=SPARSE_FORMATS, y_numeric=True, multi_output=True,
+            reset=reset,
         )  # fmt: skip
         # Before any arithmetic: float32 sums of squares must not overflow.
         check_float32_magnitude(X, dtype=X.dtype)
@@ -341,29 +364,29 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         return np.zeros((n_features, k), dtype), np.zeros(k, dtype)
 
     def _fit_centered(self, X, Y, sample_weight):
-        """The closed forms and "gd" on centered, √s-scaled data; b from the means."""
-        p = X.shape[1]
-        dtype = X.dtype
+        """The closed forms and "gd" on centered, √s-scaled data; b from the means.
+
+        Sparse X is centered implicitly (:mod:`._sparse_least_squares`): its
+        normal equations come from sparse products, and "lstsq" runs LSQR.
+        """
+        p, dtype = X.shape[1], X.dtype
+        sparse = scipy.sparse.issparse(X)
         total = _total_weight(X, sample_weight)
-        if self.fit_intercept:
-            if sample_weight is None:
-                x_mean, y_mean = X.mean(axis=0), Y.mean(axis=0)
-            else:
-                x_mean = (sample_weight @ X) / dtype.type(total)
-                y_mean = (sample_weight @ Y) / dtype.type(total)
-            # The computed mean of a constant column can miss its value by a
-            # rounding; centering would leave that rounding as a column of
-            # noise, which the solvers fit like signal (coef 1.7 on a column of
-            # 0.1s, from 1e-17 noise). Centre such columns on the value itself.
-            constant = X.max(axis=0) == X.min(axis=0)
-            x_mean[constant] = X[0, constant]
-        else:
-            x_mean, y_mean = np.zeros(p, dtype), np.zeros(Y.shape[1], dtype)
+        x_mean, y_mean, constant = self._means(X, Y, sample_weight, total)
         sqrt_w = None if sample_weight is None else np.sqrt(sample_weight)
         solver, n_iter = self.solver, 1
+        if sparse and solver == "auto" and p > sparse_ls.GRAM_MAX_FEATURES:
+            solver = "lstsq"  # a p × p matrix would be large and dense
         coef = None
         if solver in ("auto", "cholesky"):
-            G, r = solvers.centered_normal_equations(X, Y, sqrt_w, x_mean, y_mean)
+            if sparse:
+                if solver == "cholesky":
+                    sparse_ls.check_gram_size(p, dtype)
+                G, r = sparse_ls.centered_normal_equations(
+                    X, Y, sample_weight, (x_mean, y_mean), constant, total
+                )
+            else:
+                G, r = solvers.centered_normal_equations(X, Y, sqrt_w, x_mean, y_mean)
             coef, rcond = solvers.cholesky_least_squares(G, r, self.alpha)
             if coef is None and solver == "cholesky":
                 warn(
@@ -376,17 +399,77 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
                 )
             solver = "cholesky" if coef is not None else "lstsq"
         if coef is None:
-            A = X - x_mean
             B = Y - y_mean
+            if sparse:
+                A = sparse_ls.CenteredOperator(X, x_mean, sqrt_w)
+            else:
+                A = X - x_mean
+                if sqrt_w is not None:
+                    A *= sqrt_w[:, None]
             if sqrt_w is not None:
-                A *= sqrt_w[:, None]
                 B *= sqrt_w[:, None]
             if solver == "gd":
                 coef, n_iter = self._gradient_descent(A, B, total, X.shape[1])
+            elif sparse:
+                coef, n_iter = self._lsqr(A, B)
+                solver = "lstsq"
             else:
                 coef, solver = solvers.svd_least_squares(A, B, self.alpha), "lstsq"
         intercept = y_mean - x_mean @ coef
         return coef.astype(dtype, copy=False), intercept.astype(dtype), n_iter, solver
+
+    def _means(self, X, Y, sample_weight, total):
+        """Weighted means of X and Y (zeros without an intercept), constant columns.
+
+        The computed mean of a constant column can miss its value by a
+        rounding; centering would leave that rounding as a column of noise,
+        which the solvers fit like signal (coef 1.7 on a column of 0.1s, from
+        1e-17 noise). Such columns are centred on the value itself.
+        """
+        p, dtype = X.shape[1], X.dtype
+        if not self.fit_intercept:
+            return np.zeros(p, dtype), np.zeros(Y.shape[1], dtype), np.zeros(p, bool)
+        if sample_weight is None:
+            y_mean = Y.mean(axis=0)
+        else:
+            y_mean = (sample_weight @ Y) / dtype.type(total)
+        if scipy.sparse.issparse(X):
+            x_mean, constant = sparse_ls.column_means(X, sample_weight, total)
+            return x_mean, y_mean, constant
+        if sample_weight is None:
+            x_mean = X.mean(axis=0)
+        else:
+            x_mean = (sample_weight @ X) / dtype.type(total)
+        constant = X.max(axis=0) == X.min(axis=0)
+        x_mean[constant] = X[0, constant]
+        return x_mean, y_mean, constant
+
+    def _lsqr(self, A, B):
+        """LSQR on the centered operator of sparse X: (coef, iterations).
+
+        LSQR's norms square the entries: features or targets near 1e±170 would
+        underflow or overflow. It therefore solves for ``W' = W·a/b`` on
+        ``A/a`` and ``B/b`` with ``α/a²`` (a, b powers of two near the largest
+        entries: exact), as "gd" does.
+        """
+        a, b = _power_of_two_scale(A), _power_of_two_scale(B)
+        alpha = self.alpha / a / a
+        if math.isinf(alpha):  # the penalty dominates: W ≈ AᵀB/α underflows
+            return np.zeros((A.shape[1], B.shape[1]), A.dtype), 0
+        coef, n_iter, converged = sparse_ls.lsqr_least_squares(
+            A * (1.0 / a), B / B.dtype.type(b), alpha
+        )
+        coef *= coef.dtype.type(b / a)
+        if not converged:
+            warn(
+                "LeastSquaresRegressor(solver='lstsq') on sparse X: LSQR reached its "
+                f"iteration limit ({n_iter}) before the machine-precision tolerance; "
+                "the solution may be inaccurate. Collinear features or a tiny "
+                "alpha cause this; alpha > 0 or solver='cholesky' (few features) "
+                "help.",
+                ConvergenceWarning,
+            )
+        return coef, n_iter
 
     def _gradient_descent(self, A, B, total, n_features):
         """Minimise (‖AW − B‖² + α‖W‖²)/(2S) by gradient descent."""

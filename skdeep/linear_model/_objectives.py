@@ -13,7 +13,9 @@ n_outputs)``: the rows of ``W`` and, last, the intercepts (never penalised).
 
 :class:`GLMObjective` evaluates the smooth part ``Σ wᵢ ℓᵢ + ½λ₂‖W‖²`` with its
 gradient in one pass over the data (one ``X·W`` product, one ``Xᵀ·dZ``) and in
-the dtype of ``X``, so float32 data is fitted with float32 products.
+the dtype of ``X``, so float32 data is fitted with float32 products. ``X``
+may be a CSR or CSC matrix: every product with it is then a sparse one
+(scipy's), and nothing the size of X is densified.
 :func:`classifier_objectives` sets up the binary, one-vs-rest or multinomial
 objectives of a classifier.
 """
@@ -21,6 +23,7 @@ objectives of a classifier.
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse
 
 
 def _row_max(z: np.ndarray) -> np.ndarray:
@@ -51,7 +54,7 @@ class GLMObjective:
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features), float32 or float64
+    X : ndarray or CSR/CSC matrix of shape (n_samples, n_features), float32 or float64
     y : ndarray of shape (n_samples,)
         ``{0, 1}`` for ``kind="binary"``, class indices ``0..K−1`` for
         ``kind="multinomial"``.
@@ -67,6 +70,7 @@ class GLMObjective:
 
     def __init__(self, X, y, weights, l2, fit_intercept, kind, n_classes):
         self.X = X
+        self.sparse = scipy.sparse.issparse(X)
         self.dtype = X.dtype
         self.n_features = X.shape[1]
         self.fit_intercept = fit_intercept
@@ -108,6 +112,8 @@ class GLMObjective:
             # Matrix-vector products (BLAS gemv) for one column: a matrix-matrix
             # product with a single column would pack X into buffers first.
             z = (self.X @ theta[: self.n_features, 0])[:, None]
+        elif self.sparse:
+            z = self.X @ theta[: self.n_features]
         elif self.dtype == np.float64:
             # Wᵀ·Xᵀ, transposed back: OpenBLAS's dgemm runs this layout ~1.7×
             # faster than X·W for few outputs (20000 × 784 × 10); its sgemm
@@ -160,7 +166,9 @@ class GLMObjective:
         value, dz = self._loss_and_dz(self.scores(theta))
         W = theta[: self.n_features]
         grad = np.empty(self.shape, dtype=self.dtype)
-        if self.n_outputs == 1:
+        if self.sparse:
+            grad[: self.n_features] = self.X.T @ dz
+        elif self.n_outputs == 1:
             np.matmul(self.X.T, dz[:, 0], out=grad[: self.n_features, 0])
         else:
             # dzᵀ·X (outputs × features) then a tiny transpose: with few outputs
@@ -211,16 +219,23 @@ class GLMObjective:
         return H
 
     def _weighted_gram(self, v: np.ndarray) -> np.ndarray:
-        """``Aᵀ diag(v) A`` for ``A = [X, 1]`` (or X without an intercept)."""
+        """``Aᵀ diag(v) A`` for ``A = [X, 1]`` (or X without an intercept).
+
+        For sparse X, ``Xᵀ(diag(v)X)`` is a sparse product; only the
+        (n_features × n_features) result is made dense.
+        """
         X = self.X
-        Xv = X * v[:, None]
-        top = Xv.T @ X
+        if self.sparse:
+            top = (X.T @ (scipy.sparse.diags_array(v) @ X)).toarray()
+        else:
+            Xv = X * v[:, None]
+            top = Xv.T @ X
         if not self.fit_intercept:
             return top
         p = X.shape[1]
         out = np.empty((p + 1, p + 1), dtype=self.dtype)
         out[:p, :p] = top
-        col = Xv.sum(axis=0)
+        col = X.T @ v if self.sparse else Xv.sum(axis=0)
         out[:p, p] = col
         out[p, :p] = col
         out[p, p] = v.sum()

@@ -21,6 +21,7 @@ import scipy.linalg
 import scipy.optimize
 
 from .. import nn
+from .._validation import largest_magnitude
 from ._objectives import soft_threshold
 
 # Armijo's sufficient-decrease constant: accept a step that achieves at least
@@ -494,6 +495,8 @@ N_ITER_NO_CHANGE = 10
 def mean_curvature(X, sample_weight, fit_intercept, n_steps: int = 30) -> float:
     """Largest eigenvalue of ``AᵀDA / Σsᵢ`` with ``A = [X, 1]``, D = diag(s).
 
+    X may be dense or a CSR/CSC matrix (only products with it are needed).
+
     It bounds the curvature of the mean squared loss ½ mean‖Aθ − y‖² (times ¼
     for the logistic, ½ for the softmax loss), hence the largest stable
     gradient step ``1/L`` for averages over many rows. Power iteration from the
@@ -510,7 +513,7 @@ def mean_curvature(X, sample_weight, fit_intercept, n_steps: int = 30) -> float:
     # The iteration runs on A/s, s a power of two near max|A|: dividing by it is
     # exact, so nothing changes for ordinary data, but for features near 1e150
     # the squared norms of the iterates no longer overflow. λmax(A) = s²·λmax(A/s).
-    largest = max(float(X.max()), -float(X.min())) if X.size else 0.0
+    largest = largest_magnitude(X)  # of the stored values when X is sparse
     if fit_intercept:
         largest = max(largest, 1.0)  # the column of ones is part of A
     s = math.ldexp(1.0, math.frexp(largest)[1] - 1) if largest > 0 else 1.0
