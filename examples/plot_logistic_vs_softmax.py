@@ -1,20 +1,23 @@
 r"""
-Logistic (one-vs-rest) versus softmax decision boundaries
-=========================================================
+One-vs-rest versus softmax decision boundaries
+==============================================
 
-:class:`skdeep.LogisticRegression` fits one sigmoid per class, each
-separating its class from all the others ("one-vs-rest"), and normalises the
-K probabilities to sum to one. :class:`skdeep.SoftmaxClassifier` fits the K
-score vectors jointly, with
+:class:`skdeep.LogisticRegression` (as scikit-learn's) and
+:class:`skdeep.SoftmaxClassifier` fit the K score vectors of K > 2 classes
+jointly, with
 
 .. math:: p_k(x) = \frac{e^{w_k \cdot x + b_k}}{\sum_j e^{w_j \cdot x + b_j}} .
 
-Both draw straight boundaries, but not the same ones: this example shows
-where they agree, and where they differ.
+Wrapped in scikit-learn's ``OneVsRestClassifier``, LogisticRegression instead
+fits one sigmoid per class, each separating its class from all the others
+("one-vs-rest"), and normalises the K probabilities to sum to one. Both draw
+straight boundaries, but not the same ones: this example shows where they
+agree, and where they differ.
 """
 
 # %%
-# Two classes: the two models are the same model. With K = 2 the softmax
+# Two classes: LogisticRegression fits one sigmoid, SoftmaxClassifier two
+# softmax scores, and they are the same model. With K = 2 the softmax
 # depends only on the difference of the scores,
 # :math:`p_1 = 1 / (1 + e^{-(z_1 - z_0)}) = \sigma(z_1 - z_0)`, a logistic
 # regression with :math:`w = w_1 - w_0`. The penalties match too once we note
@@ -27,6 +30,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import make_blobs
 from sklearn.inspection import DecisionBoundaryDisplay
+from sklearn.multiclass import OneVsRestClassifier
 
 from skdeep import LogisticRegression, SoftmaxClassifier
 
@@ -54,8 +58,10 @@ X, y = make_blobs(
     300, centers=[(-3, 0), (0, 0.5), (3, 0)], cluster_std=1.0, random_state=0
 )
 models = {
-    "LogisticRegression (one-vs-rest)": LogisticRegression().fit(X, y),
-    "SoftmaxClassifier (multinomial)": SoftmaxClassifier().fit(X, y),
+    "one-vs-rest LogisticRegression": OneVsRestClassifier(LogisticRegression()).fit(
+        X, y
+    ),
+    "LogisticRegression (multinomial)": LogisticRegression().fit(X, y),
 }
 
 # %%

@@ -1,11 +1,10 @@
-"""Logistic (one sigmoid per class) and softmax (multinomial) regression.
+"""Logistic regression (scikit-learn's) and the softmax classifier.
 
-:class:`LogisticRegression` and :class:`SoftmaxClassifier` differ only in their
-link, ``_multinomial``, and their documentation; :class:`_LinearClassifier`
-holds what they share: the options, ``fit`` (a full-batch solver of
-:mod:`._solvers` on each objective of :func:`~._objectives.classifier_objectives`,
-or minibatches), ``partial_fit`` and the prediction methods. :mod:`._labels`
-checks the labels and folds in the class weights.
+Both are :class:`~._classifier._LinearClassifier` with the same objective; they
+differ with two classes (LogisticRegression: one sigmoid score, as
+scikit-learn's; SoftmaxClassifier: two softmax columns) and in
+LogisticRegression's scikit-learn options that have no maths of their own
+here (``penalty``, ``dual``, ``intercept_scaling``, ``n_jobs``).
 """
 
 from __future__ import annotations
@@ -14,398 +13,16 @@ from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.metaestimators import available_if
+from sklearn.utils._param_validation import Hidden, Interval, StrOptions
 
-from .. import nn
-from .._fit_state import all_or_nothing
 from .._warnings import warn
-from . import _solvers as solvers
-from ._base import (
-    _blas_threads,
-    _keep_minibatch_state,
-    _linear_predictions,
-    _minibatch_solver,
-    _minibatch_state,
-    _sgd_learning_rate,
-    _total_weight,
-    _train_minibatch,
-)
-from ._labels import (
-    check_two_classes,
-    class_weighted,
-    stream_classes,
-    validate_labelled,
-)
-from ._objectives import classifier_objectives
-
-
-class _LinearClassifier(ClassifierMixin, BaseEstimator):
-    """What LogisticRegression and SoftmaxClassifier share: options, fit, predict."""
-
-    _multinomial = False  # softmax over all classes, or one-vs-rest sigmoids
-
-    _parameter_constraints: ClassVar[dict] = {
-        "C": [Interval(Real, 0, None, closed="neither")],
-        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
-        "fit_intercept": ["boolean"],
-        "class_weight": [dict, StrOptions({"balanced"}), None],
-        "solver": [StrOptions({"lbfgs", "newton", "gd", "sgd", "adam"})],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "warm_start": ["boolean"],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-    }
-
-    def __init__(
-        self,
-        *,
-        C=1.0,
-        l1_ratio=0.0,
-        fit_intercept=True,
-        class_weight=None,
-        solver="lbfgs",
-        max_iter=100,
-        tol=1e-4,
-        warm_start=False,
-        random_state=None,
-        verbose=0,
-    ):
-        self.C = C
-        self.l1_ratio = l1_ratio
-        self.fit_intercept = fit_intercept
-        self.class_weight = class_weight
-        self.solver = solver
-        self.max_iter = max_iter
-        self.tol = tol
-        self.warm_start = warm_start
-        self.random_state = random_state
-        self.verbose = verbose
-
-    # ---- fitting -------------------------------------------------------------
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model to the training data.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data; float32 is kept (the fit then runs in float32).
-        y : array-like of shape (n_samples,)
-            Class labels, at least two distinct.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights; multiplied by the ``class_weight`` weights.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        with all_or_nothing(self):
-            return self._fit(X, y, sample_weight)
-
-    def _fit(self, X, y, sample_weight):
-        self._check_penalty_solver()
-        X, y = validate_labelled(self, X, y)
-        classes, y_index = np.unique(y, return_inverse=True)
-        sample_weight = class_weighted(
-            self.class_weight, X, y, y_index, sample_weight, classes
-        )
-        check_two_classes(self, classes, y_index, sample_weight)
-        start = self._starting_point(X.shape[1], classes, X.dtype)
-        with _blas_threads(X.shape[0] * X.shape[1] * max(2, len(classes))):
-            if _minibatch_solver(self):
-                state = _minibatch_state(self, X, sample_weight, resume=False)
-                result = self._fit_minibatch(
-                    X, y_index, sample_weight, classes, start, state, self.max_iter
-                )
-                _keep_minibatch_state(self, state)
-            else:
-                result = self._fit_full_batch(X, y_index, sample_weight, classes, start)
-        self.classes_ = classes
-        self.coef_, self.intercept_, self.n_iter_ = result
-        return self
-
-    @available_if(_minibatch_solver)
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """One epoch of minibatch updates on ``(X, y)`` (solver 'sgd' or 'adam').
-
-        Each call continues from the current coefficients and optimizer state
-        and minimises the objective over all the rows seen so far: the penalty
-        is scaled by their total weight (a row passed twice counts twice).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        classes : array-like of shape (n_classes,), default=None
-            All the classes that will ever be seen. Required on the first call,
-            ignored (if equal) afterwards.
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self : object
-        """
-        with all_or_nothing(self):
-            return self._partial_fit(X, y, classes, sample_weight)
-
-    def _partial_fit(self, X, y, classes, sample_weight):
-        self._check_penalty_solver()
-        fitted = hasattr(self, "classes_")
-        if not fitted and classes is None:
-            raise ValueError(
-                "classes must be passed on the first call to partial_fit: the "
-                "array of every label the stream will contain."
-            )
-        X, y = validate_labelled(self, X, y, reset=not fitted)
-        all_classes, y_index = stream_classes(self, classes, y)
-        sample_weight = class_weighted(
-            self.class_weight, X, y, y_index, sample_weight, all_classes
-        )
-        if fitted:
-            start = (self.coef_, self.intercept_)
-        else:
-            start = self._starting_point(X.shape[1], all_classes, X.dtype)
-        state = _minibatch_state(self, X, sample_weight, resume=True)
-        with _blas_threads(X.shape[0] * X.shape[1] * max(2, len(all_classes))):
-            coef, intercept, n_iter = self._fit_minibatch(
-                X, y_index, sample_weight, all_classes, start, state, epochs=1
-            )
-        self.classes_ = all_classes
-        self.coef_, self.intercept_ = coef, intercept
-        self.n_iter_ = self.n_iter_ + n_iter if fitted else n_iter
-        _keep_minibatch_state(self, state)
-        return self
-
-    def _check_penalty_solver(self):
-        if self.l1_ratio > 0 and self.solver in ("lbfgs", "newton"):
-            raise ValueError(
-                f"solver={self.solver!r} needs a smooth objective and supports only "
-                f"l1_ratio=0, got l1_ratio={self.l1_ratio!r}. For an l1 or "
-                "elastic-net penalty use solver='gd' (proximal, exact zeros), "
-                "'sgd' or 'adam'."
-            )
-
-    def _n_outputs(self, n_classes: int) -> int:
-        if self._multinomial:
-            return n_classes
-        return 1 if n_classes == 2 else n_classes
-
-    def _starting_point(self, n_features, classes, dtype):
-        """Zeros, or the previous coefficients when warm-starting on equal classes."""
-        k = self._n_outputs(len(classes))
-        if (
-            self.warm_start
-            and hasattr(self, "coef_")
-            and self.coef_.shape == (k, n_features)
-            and np.array_equal(self.classes_, classes)
-        ):
-            return self.coef_.astype(dtype), self.intercept_.astype(dtype)
-        return np.zeros((k, n_features), dtype), np.zeros(k, dtype)
-
-    def _penalties(self, total_weight: float) -> tuple[float, float]:
-        """(λ₂, λ₁) of the objective divided by C·S (see the class Notes)."""
-        scale = 1.0 / (self.C * total_weight)
-        return (1.0 - self.l1_ratio) * scale, self.l1_ratio * scale
-
-    def _fit_full_batch(self, X, y_index, sample_weight, classes, start):
-        l2, l1 = self._penalties(_total_weight(X, sample_weight))
-        coef0, intercept0 = start
-        coefs, intercepts, n_iters = [], [], []
-        for objective, rows in classifier_objectives(
-            X, y_index, sample_weight, l2, self.fit_intercept, len(classes),
-            self._multinomial,
-        ):  # fmt: skip
-            result = solvers.solve(
-                self.solver, objective, objective.pack(coef0[rows], intercept0[rows]),
-                l1=l1, max_iter=self.max_iter, tol=self.tol, verbose=self.verbose,
-            )  # fmt: skip
-            if not np.all(np.isfinite(result.theta)):  # pragma: no cover - a safety net
-                raise FloatingPointError(
-                    f"{type(self).__name__}: the {self.solver} solver produced "
-                    "non-finite coefficients; standardise the features or lower C."
-                )
-            if not result.converged:
-                self._warn_not_converged(result)
-            coef, b = objective.unpack(result.theta)
-            if objective.kind == "multinomial" and self.fit_intercept:
-                # Adding a constant to every class's intercept changes nothing;
-                # report the representative that sums to zero (as scikit-learn's).
-                b = b - b.mean()
-            coefs.append(coef)
-            intercepts.append(b)
-            n_iters.append(result.n_iter)
-        coef = np.ascontiguousarray(np.vstack(coefs), dtype=X.dtype)
-        intercept = np.concatenate(intercepts).astype(X.dtype)
-        return coef, intercept, np.asarray(n_iters, dtype=np.int32)
-
-    def _warn_not_converged(self, result):
-        warn(
-            f"{type(self).__name__}(solver={self.solver!r}) did not converge: "
-            f"max |gradient| = {result.grad_max:.3g} > tol = {self.tol:g} after "
-            f"{result.n_iter} iterations (max_iter={self.max_iter}). Increase "
-            "max_iter, standardise the features (StandardScaler) or lower C; on "
-            "separable data with a large C the optimum lies far out and the "
-            f"coefficients keep growing. {result.message}".rstrip(),
-            ConvergenceWarning,
-        )
-
-    # ---- minibatch -----------------------------------------------------------
-
-    def _loss(self):
-        if self._multinomial:
-            return nn.losses.get("softmax_cross_entropy")
-        return nn.losses.get("binary_cross_entropy")
-
-    def _new_optimizer(self, X, sample_weight):
-        """The core optimizer with a step chosen from the data.
-
-        SGD steps by ``1/(2L + λ₂)`` (see ``_sgd_learning_rate``). Adam, whose
-        steps do not scale with the gradient, uses 0.03 per coordinate: on
-        standardised digits and breast-cancer data the best of 0.01, 0.03 and
-        0.1 after 100 epochs.
-        """
-        if self.solver == "adam":
-            return nn.optimizers.get("adam", learning_rate=0.03)
-        l2, _ = self._penalties(_total_weight(X, sample_weight))
-        step = _sgd_learning_rate(
-            X, sample_weight, self.fit_intercept,
-            loss_curvature=0.5 if self._multinomial else 0.25, l2=l2,
-        )  # fmt: skip
-        return nn.optimizers.get("sgd", learning_rate=step)
-
-    def _fit_minibatch(self, X, y_index, sample_weight, classes, start, state, epochs):
-        k = self._n_outputs(len(classes))
-        targets = (
-            y_index.astype(X.dtype)[:, None]
-            if k == 1
-            else np.eye(k, dtype=X.dtype)[y_index]
-        )
-        _, _, total = state
-        l2, l1 = self._penalties(total)
-        coef0, intercept0 = start
-        W, b, history = _train_minibatch(
-            self, X, targets, sample_weight, state=state, start=(coef0.T, intercept0),
-            loss=self._loss(), l1=l1, l2=l2, epochs=epochs,
-            batch_size=min(200, X.shape[0]),
-            advice="Standardise the features (StandardScaler), lower C, or use "
-            "solver='lbfgs'.",
-        )  # fmt: skip
-        if epochs > 1 and not history.stopped:
-            warn(
-                f"{type(self).__name__}(solver={self.solver!r}) did not converge: "
-                f"the loss was still improving by more than tol={self.tol:g} after "
-                f"{history.n_epochs} epochs (max_iter={self.max_iter}). Increase "
-                "max_iter or use a full-batch solver ('lbfgs').",
-                ConvergenceWarning,
-            )
-        coef = np.ascontiguousarray(W.T)
-        return coef, b.copy(), np.asarray([history.n_epochs], dtype=np.int32)
-
-    # ---- prediction ----------------------------------------------------------
-
-    def decision_function(self, X):
-        """Raw scores: log-odds (binary) or one score per class.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            For two classes, the log-odds of ``classes_[1]`` against
-            ``classes_[0]``.
-        """
-        scores = self._scores(X)
-        if scores.shape[1] == 1:
-            return scores[:, 0]
-        if len(self.classes_) == 2:  # softmax with two classes: z₁ − z₀
-            return scores[:, 1] - scores[:, 0]
-        return scores
-
-    def _scores(self, X):
-        return _linear_predictions(self, X)
-
-    def predict(self, X):
-        """Predicted class labels: the class with the highest score.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        scores = self._scores(X)
-        if scores.shape[1] == 1:
-            return self.classes_[(scores[:, 0] > 0).astype(np.intp)]
-        return self.classes_[np.argmax(scores, axis=1)]
-
-    def predict_proba(self, X):
-        """Class probabilities, columns in the order of ``classes_``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        return np.exp(self.predict_log_proba(X))
-
-    def score(self, X, y, sample_weight=None):
-        """Mean accuracy of :meth:`predict` on ``(X, y)``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        score : float
-            The (weighted) fraction of correct predictions, as
-            :func:`sklearn.metrics.accuracy_score` computes it.
-        """
-        return super().score(X, y, sample_weight=sample_weight)
-
-    def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`, computed without under- or overflow.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-        """
-        scores = self._scores(X)
-        if self._multinomial:
-            return scores - nn.losses.logsumexp(scores)
-        # log σ(z) = −log(1 + e⁻ᶻ)
-        log_sigma = -np.logaddexp(0.0, -scores)
-        if scores.shape[1] == 1:
-            return np.hstack([-np.logaddexp(0.0, scores), log_sigma])
-        # One-vs-rest: the K sigmoids normalised to sum to one.
-        return log_sigma - nn.losses.logsumexp(log_sigma)
-
+from ._classifier import _LinearClassifier
 
 # The options of both classifiers, documented once (as the MLPs and KNNs do).
 _PARAMETERS_DOC = """\
 C : float, default=1.0
         Inverse regularization strength: the weight of the data term against
-        the penalty. Must be positive.
+        the penalty. Must be positive; ``np.inf`` means no penalty.
     l1_ratio : float in [0, 1], default=0.0
         Elastic-net mixing: 0 is a pure l2 penalty, 1 a pure l1 penalty. Values
         above 0 need ``solver`` 'gd' (proximal steps, exact zeros), 'sgd' or
@@ -415,18 +32,28 @@ C : float, default=1.0
     class_weight : dict, "balanced" or None, default=None
         Weights per class, multiplied into ``sample_weight``; "balanced" uses
         ``n_samples / (n_classes · count(class))``.
-    solver : {"lbfgs", "newton", "gd", "sgd", "adam"}, default="lbfgs"
-        - "lbfgs": scipy's L-BFGS-B on the fused value and gradient.
+    solver : {"lbfgs", "newton", "newton-cholesky", "newton-cg", "gd", "sgd", \
+"adam"}, default="lbfgs"
+        - "lbfgs": scipy's L-BFGS-B on the fused value and gradient, with
+          scikit-learn's settings.
         - "newton": Newton's method with the exact Hessian, a Cholesky solve and
           Armijo backtracking; few, expensive iterations (memory grows with the
-          square of the number of coefficients).
+          square of the number of coefficients). scikit-learn's names
+          "newton-cholesky" (the same method) and "newton-cg" (Newton steps
+          solved by conjugate gradients: the same optimum) run it.
         - "gd": accelerated proximal gradient (FISTA) with backtracking and
           adaptive restart; the only full-batch solver for ``l1_ratio > 0``.
         - "sgd", "adam": minibatches of ``min(200, n_samples)`` rows trained by
           :mod:`skdeep.nn` (SGD step ``1/(2L)`` from the data, Adam step 0.03);
           they allow :meth:`partial_fit`.
+
+        scikit-learn's "sag", "saga" and "liblinear" are refused with the
+        solver to use instead ("lbfgs" or "newton" for the same optimum, "gd"
+        for an l1 penalty).
     max_iter : int, default=100
-        Maximum iterations (epochs for "sgd" and "adam").
+        Maximum iterations (epochs for "sgd" and "adam"). 0 returns the
+        starting point (zeros, or the previous solution with ``warm_start``)
+        with a ConvergenceWarning, as scikit-learn does.
     tol : float, default=1e-4
         Stop when the largest absolute entry of the gradient of the objective
         divided by ``C·Σsᵢ`` falls below ``tol`` (the gradient mapping for
@@ -440,43 +67,73 @@ C : float, default=1.0
     verbose : int, default=0
         Print the objective at every iteration or epoch when positive."""
 
+# LogisticRegression's parameters that it has for scikit-learn's sake.
+_SKLEARN_PARAMETERS_DOC = """\
+penalty : {"l1", "l2", "elasticnet"} or None, default="deprecated"
+        scikit-learn 1.8 deprecated it (it goes in 1.10) and so does this class:
+        setting it warns (FutureWarning). "l2" is ``l1_ratio=0``, "l1" is
+        ``l1_ratio=1``, "elasticnet" uses ``l1_ratio``, None is ``C=np.inf``.
+    dual : bool, default=False
+        Only False: the dual formulation exists only in scikit-learn's
+        "liblinear" solver, which skdeep does not have.
+    intercept_scaling : float, default=1
+        Accepted and without effect, as in scikit-learn for every solver but
+        "liblinear" (which penalises the intercept as a feature of this value;
+        the intercept is never penalised here).
+    n_jobs : int, default=None
+        Accepted and without effect, as in scikit-learn 1.8 and later (which
+        deprecated it and warns when it is set; so does this class). The
+        solvers use the BLAS threads (one thread for small problems); limit
+        them with ``threadpoolctl``."""
+
+_ATTRIBUTES_DOC = """\
+classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    n_iter_ : ndarray of shape (1,)
+        Iterations (epochs for "sgd" and "adam") run.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Feature names seen during fit, when X has string column names."""
+
 
 class LogisticRegression(_LinearClassifier):
-    __doc__ = rf"""Logistic regression (sigmoid, cross-entropy), one-vs-rest for K > 2.
+    __doc__ = rf"""Logistic regression: scikit-learn's model, multinomial for K > 2.
 
-    The objective is scikit-learn's LogisticRegression's (binary case).
+    The same parameters, defaults, objective and fitted attributes as
+    scikit-learn's ``LogisticRegression`` (1.9): a sigmoid for two classes, the
+    softmax (multinomial) for more. For one-vs-rest, wrap it:
+    ``sklearn.multiclass.OneVsRestClassifier(LogisticRegression())``.
 
     Parameters
     ----------
+    {_SKLEARN_PARAMETERS_DOC}
     {_PARAMETERS_DOC}
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        The class labels.
-    coef_ : ndarray of shape (1 or n_classes, n_features)
-        Coefficients, in the dtype of the training data.
-    intercept_ : ndarray of shape (1 or n_classes,)
-        Intercepts (zeros when ``fit_intercept=False``).
-    n_iter_ : ndarray of shape (1 or n_classes,)
-        Iterations (epochs for "sgd" and "adam") run; for the full-batch
-        solvers one entry per binary problem.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (``n_features_in_``,)
-        Feature names seen during fit, when X has string column names.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Coefficients, in the dtype of the training data: one row for two
+        classes (the log-odds of ``classes_[1]``), one per class for more.
+        A ``scipy.sparse`` CSR matrix after :meth:`sparsify`.
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercepts (zeros when ``fit_intercept=False``); with more than two
+        classes they sum to zero.
+    {_ATTRIBUTES_DOC}
 
     See Also
     --------
-    SoftmaxClassifier : Multinomial (softmax) logistic regression.
+    SoftmaxClassifier : The softmax for two classes too (two rows of ``coef_``).
+    sklearn.multiclass.OneVsRestClassifier : One binary LogisticRegression per
+        class, the probabilities normalised to sum to one.
     LeastSquaresRegressor : Linear regression with the same family of solvers.
     sklearn.linear_model.LogisticRegression : scikit-learn's estimator; both
-        reach the same coefficients for the same ``C``.
+        reach the same coefficients for the same options.
 
     Notes
     -----
-    With labels yᵢ ∈ {{0, 1}}, scores zᵢ = xᵢ·w + b, sample weights sᵢ and ρ =
-    ``l1_ratio``, the minimised objective is scikit-learn's
+    With two classes, labels yᵢ ∈ {{0, 1}}, scores zᵢ = xᵢ·w + b, sample weights
+    sᵢ and ρ = ``l1_ratio``, the minimised objective is scikit-learn's
 
     .. math::
 
@@ -486,9 +143,15 @@ class LogisticRegression(_LinearClassifier):
     computed divided by ``C·Σsᵢ`` (same minimiser, gradients of order one).
     The gradient is ``Σᵢ sᵢ(σ(zᵢ) − yᵢ)xᵢ`` plus the penalty's, and the
     Hessian ``Σᵢ sᵢσ(zᵢ)(1 − σ(zᵢ))xᵢxᵢᵀ`` (the intercept enters as a constant
-    feature that is not penalised). With K > 2 classes, K such problems are
-    solved (class k against the rest) and ``predict_proba`` normalises the K
-    sigmoids to sum to one.
+    feature that is not penalised). With K > 2 classes it is
+    :class:`SoftmaxClassifier`'s multinomial objective (see there), as in
+    scikit-learn since 1.5. The difference from :class:`SoftmaxClassifier` is
+    the two-class case only: one sigmoid score ``z`` here, two softmax scores
+    ``z₀, z₁`` there, whose penalty ``½(‖w₀‖² + ‖w₁‖²)`` makes its
+    ``w₁ − w₀`` the solution here with C doubled.
+
+    Models saved by skdeep before LogisticRegression was multinomial fitted K
+    one-vs-rest problems; they load and predict as they did then.
 
     ``partial_fit`` (solvers "sgd" and "adam") runs one epoch over the rows it
     is given; its penalty is scaled by their total weight.
@@ -504,25 +167,139 @@ class LogisticRegression(_LinearClassifier):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.datasets import load_iris
     >>> from sklearn.linear_model import LogisticRegression as SkLogisticRegression
     >>> from sklearn.preprocessing import StandardScaler
     >>> from skdeep import LogisticRegression
-    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> X, y = load_iris(return_X_y=True)
     >>> X = StandardScaler().fit_transform(X)
-    >>> clf = LogisticRegression(solver="newton", tol=1e-8).fit(X, y)
+    >>> clf = LogisticRegression(solver="newton-cholesky", tol=1e-8).fit(X, y)
     >>> ref = SkLogisticRegression(tol=1e-8).fit(X, y)
     >>> bool(np.allclose(clf.coef_, ref.coef_, rtol=1e-4, atol=1e-6))
     True
-    >>> clf.coef_.shape, clf.predict_proba(X[:2]).shape
-    ((1, 30), (2, 2))
+    >>> clf.coef_.shape, clf.predict_proba(X[:2]).shape, clf.n_iter_.shape
+    ((3, 4), (2, 3), (1,))
     """
+
+    _sigmoid_for_two_classes = True
+    # Files saved before LogisticRegression was multinomial lack the fitted
+    # flag: they hold one-vs-rest models (see _LinearClassifier._one_vs_rest).
+    _one_vs_rest = True
+    # Constructor parameters added since files were first saved: a file that
+    # lacks them loads with their defaults (read by skdeep.persistence).
+    _added_parameters: ClassVar[frozenset] = frozenset(
+        {"penalty", "dual", "intercept_scaling", "n_jobs"}
+    )
+
+    _parameter_constraints: ClassVar[dict] = {
+        **_LinearClassifier._parameter_constraints,
+        "penalty": [
+            StrOptions({"l1", "l2", "elasticnet"}),
+            None,
+            Hidden(StrOptions({"deprecated"})),
+        ],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), None],
+        "dual": ["boolean"],
+        "intercept_scaling": [Interval(Real, 0, None, closed="neither")],
+        "n_jobs": [None, Integral],
+    }
+
+    def __init__(
+        self,
+        penalty="deprecated",
+        *,
+        C=1.0,
+        l1_ratio=0.0,
+        dual=False,
+        tol=1e-4,
+        fit_intercept=True,
+        intercept_scaling=1,
+        class_weight=None,
+        random_state=None,
+        solver="lbfgs",
+        max_iter=100,
+        verbose=0,
+        warm_start=False,
+        n_jobs=None,
+    ):
+        super().__init__(
+            C=C, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
+            class_weight=class_weight, solver=solver, max_iter=max_iter, tol=tol,
+            warm_start=warm_start, random_state=random_state, verbose=verbose,
+        )  # fmt: skip
+        self.penalty = penalty
+        self.dual = dual
+        self.intercept_scaling = intercept_scaling
+        self.n_jobs = n_jobs
+
+    def _C_and_l1_ratio(self) -> tuple[float, float]:
+        """``penalty`` (deprecated) mapped onto C and l1_ratio, as scikit-learn's."""
+        if self.penalty is None:
+            return np.inf, 0.0
+        if self.penalty in ("l1", "l2"):
+            return self.C, float(self.penalty == "l1")
+        return self.C, 0.0 if self.l1_ratio is None else self.l1_ratio
+
+    def _check_options(self):
+        """scikit-learn's refusals and warnings for its deprecated options."""
+        if self.dual:
+            raise ValueError(
+                f"Solver {self.solver} supports only dual=False, got dual=True: "
+                "the dual formulation exists only in scikit-learn's 'liblinear' "
+                "solver, which skdeep does not have."
+            )
+        self._warn_deprecated_penalty()
+        if self.n_jobs is not None:
+            warn(
+                "'n_jobs' has no effect (as in scikit-learn since 1.8, which "
+                f"removes it in 1.10). You provided 'n_jobs={self.n_jobs}', "
+                "please leave it unspecified; the solvers use the BLAS threads "
+                "(threadpoolctl limits them).",
+                FutureWarning,
+            )
+        super()._check_options()
+
+    def _warn_deprecated_penalty(self):
+        penalty = self.penalty
+        if penalty == "deprecated":
+            if self.l1_ratio is None:
+                warn(
+                    "'l1_ratio=None' was deprecated in scikit-learn 1.8 and will "
+                    "trigger an error in 1.10. Use 0<=l1_ratio<=1 instead.",
+                    FutureWarning,
+                )
+            return
+        warn(
+            "'penalty' was deprecated in scikit-learn 1.8 and will be removed in "
+            "1.10. To avoid this warning, leave 'penalty' set to its default "
+            "value and use 'l1_ratio' or 'C' instead. Use l1_ratio=0 instead of "
+            "penalty='l2', l1_ratio=1 instead of penalty='l1', l1_ratio set to "
+            "a float between 0 and 1 instead of penalty='elasticnet', and "
+            "C=np.inf instead of penalty=None.",
+            FutureWarning,
+        )
+        l1_ratio = self.l1_ratio
+        if penalty == "elasticnet" and l1_ratio is None:
+            raise ValueError("l1_ratio must be specified when penalty is elasticnet.")
+        if penalty != "elasticnet" and l1_ratio is not None and 0 < l1_ratio < 1:
+            warn(
+                "l1_ratio parameter is only used when penalty is 'elasticnet'. "
+                f"Got (penalty={penalty})"
+            )
+        if (penalty == "l2" and l1_ratio != 0) or (penalty == "l1" and l1_ratio != 1):
+            warn(
+                f"Inconsistent values: penalty={penalty} with l1_ratio={l1_ratio}. "
+                "penalty is deprecated. Please use l1_ratio only."
+            )
+        if penalty is None and self.C != 1.0:
+            warn("Setting penalty=None will ignore the C and l1_ratio parameters")
 
 
 class SoftmaxClassifier(_LinearClassifier):
     __doc__ = rf"""Multinomial logistic regression: softmax and cross-entropy.
 
-    The same objective as scikit-learn's (multinomial) LogisticRegression.
+    The same objective as scikit-learn's LogisticRegression for K > 2 classes,
+    and the softmax for two classes too (two rows of ``coef_``).
 
     Parameters
     ----------
@@ -530,22 +307,17 @@ class SoftmaxClassifier(_LinearClassifier):
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        The class labels.
     coef_ : ndarray of shape (n_classes, n_features)
-        Coefficients, in the dtype of the training data.
+        Coefficients, in the dtype of the training data. A ``scipy.sparse``
+        CSR matrix after :meth:`sparsify`.
     intercept_ : ndarray of shape (n_classes,)
-        Intercepts (zeros when ``fit_intercept=False``).
-    n_iter_ : ndarray of shape (1,)
-        Iterations (epochs for "sgd" and "adam") run.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (``n_features_in_``,)
-        Feature names seen during fit, when X has string column names.
+        Intercepts (zeros when ``fit_intercept=False``), summing to zero.
+    {_ATTRIBUTES_DOC}
 
     See Also
     --------
-    LogisticRegression : Binary logistic regression, one-vs-rest for more classes.
+    LogisticRegression : scikit-learn's model: the same for K > 2 classes, one
+        sigmoid score for two.
     sklearn.linear_model.LogisticRegression : scikit-learn's estimator, whose
         multinomial fit reaches the same coefficients for the same ``C``.
 
@@ -566,7 +338,9 @@ class SoftmaxClassifier(_LinearClassifier):
     entries and refuses when they would take more than 256 MiB (use "lbfgs").
     Adding a constant to every intercept leaves the probabilities unchanged;
     the reported intercepts sum to zero. With two classes ``coef_`` still has
-    two rows and ``decision_function`` returns ``z₁ − z₀``.
+    two rows and ``decision_function`` returns ``z₁ − z₀``; the penalty on
+    both rows makes ``w₁ − w₀`` :class:`LogisticRegression`'s solution with C
+    doubled.
 
     Examples
     --------
@@ -580,5 +354,3 @@ class SoftmaxClassifier(_LinearClassifier):
     >>> bool(np.allclose(clf.predict_proba(X).sum(axis=1), 1.0))
     True
     """
-
-    _multinomial = True

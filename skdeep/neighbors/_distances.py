@@ -30,13 +30,15 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import scipy.sparse as sp
 from joblib import effective_n_jobs, parallel_config
 from sklearn.utils._chunking import get_chunk_n_rows
 from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
-from . import _metrics
+from . import _metrics, _pairwise
 from ._metrics import Metric
+from ._rows import as_rows, dense_rows
 
 # Chunks stop growing at this block size, or at _MIN_ROWS rows if that is
 # more: single-threaded float32 GEMM throughput is flat from ~256 query rows
@@ -50,18 +52,46 @@ class FittedIndex:
     """The training set and what every query reuses (norms, integer grid).
 
     The metric is kept by name (and ``p``), as saved files hold it, and its
-    strategy object is rebuilt from the registry when a search starts.
+    strategy object is rebuilt from the registry when a search starts; a
+    callable metric is kept as itself, with its ``metric_params``. A sparse
+    training set is kept as its CSR arrays (``csr``), which files can hold,
+    and read through :attr:`points`; a dense one as ``X``.
     """
 
-    def __init__(self, X: np.ndarray, metric: Metric):
-        self.X = X
+    def __init__(self, X, metric: Metric):
+        if sp.issparse(X):
+            X = sp.csr_array(X)
+            self.csr = {
+                "data": X.data,
+                "indices": X.indices,
+                "indptr": X.indptr,
+                "shape": [int(n) for n in X.shape],
+            }
+        else:
+            self.X = X
         self.metric = metric.name
         self.p = metric.p
+        if callable(metric.name):
+            self.metric_params = metric.params
         self.grid = None
         vars(self).update(metric.fit(X))
 
     @property
+    def points(self):
+        """The training points: the dense array, or the CSR array (no copy)."""
+        csr = vars(self).get("csr")
+        if csr is None:
+            return self.X
+        return sp.csr_array(
+            (csr["data"], csr["indices"], csr["indptr"]), shape=tuple(csr["shape"])
+        )
+
+    @property
     def metric_strategy(self) -> Metric:
+        if callable(self.metric):
+            return _pairwise.UserMetric(self.metric, self.metric_params)
+        if self.metric == "precomputed":
+            return _pairwise.Precomputed()
         return _metrics.get_metric(self.metric, self.p)
 
 
@@ -71,8 +101,8 @@ def _pair_values(Q, X, rows, cols, values_of):
     out = np.empty(rows.shape[0], dtype=np.float64)
     step = max(1, _metrics._REFINE_BYTES // (8 * X.shape[1]))
     for s in range(0, rows.shape[0], step):
-        diff = Q[rows[s : s + step]].astype(np.float64)
-        diff -= X[cols[s : s + step]]
+        diff = dense_rows(Q, rows[s : s + step]).astype(np.float64)
+        diff -= dense_rows(X, cols[s : s + step])
         out[s : s + step] = values_of(diff)
     return out
 
@@ -184,8 +214,12 @@ def _chunk_kneighbors(Q, start, index, metric, k, exclude_self, block, on_grid=F
     point, in the dtype of the rank pass (float32 for the integer grid).
     Returns None if the grid's error bound proved too loose for these data.
     """
-    m, n_train = Q.shape[0], index.X.shape[0]
+    X = index.points
+    m, n_train = Q.shape[0], X.shape[0]
     R = block[:m]
+    if metric.exact_block:
+        metric.rank(Q, index, R)
+        return _pairwise.smallest_in_block(R, k, start if exclude_self else None)
     # Overflow is allowed here: rows it touches are searched exhaustively below.
     with np.errstate(over="ignore", invalid="ignore"):
         exact_grid = False
@@ -206,7 +240,7 @@ def _chunk_kneighbors(Q, start, index, metric, k, exclude_self, block, on_grid=F
     many = rows.size > m * max(4 * k, n_train // 16)
     if on_grid and many and not exact_grid:
         return None
-    return _refine(Q, index.X, rows, cols, metric, k)
+    return _refine(Q, X, rows, cols, metric, k)
 
 
 def _n_threads(n_jobs: int | None) -> int:
@@ -229,10 +263,11 @@ def kneighbors(Q, index, k, *, exclude_self=False, n_jobs=None, working_memory=N
     its own neighbours. Queries are cut into chunks whose rank block fits the
     ``working_memory`` budget (MiB, split among the ``n_jobs`` threads).
     """
-    X = index.X
+    X = index.points
+    if sp.issparse(X):
+        X.check_format(full_check=True)  # a loaded file's arrays, before C reads them
     metric = index.metric_strategy
-    if Q is None:
-        Q = X
+    Q = X if Q is None else as_rows(Q)
     dtype = np.result_type(Q.dtype, X.dtype)
     n_queries, n_train = Q.shape[0], X.shape[0]
     n_workers = max(1, min(_n_threads(n_jobs), n_queries))
@@ -250,7 +285,7 @@ def kneighbors(Q, index, k, *, exclude_self=False, n_jobs=None, working_memory=N
     # paged in by the kernel again for every chunk (~20 ms per 64 MiB).
     scratch = threading.local()
     # The integer grid until a chunk finds its error bound too loose.
-    use_grid = [index.grid is not None]
+    use_grid = [getattr(index, "grid", None) is not None]
 
     def run(s):
         args = (Q[s : s + rows], s, index, metric, k, exclude_self)

@@ -8,184 +8,64 @@ them: parameters, validation, label encoding and the vote or average.
 
 from __future__ import annotations
 
-import numbers
-from collections.abc import Callable
-from typing import ClassVar
-
 import numpy as np
 from sklearn.base import (
-    BaseEstimator,
     ClassifierMixin,
     MultiOutputMixin,
     RegressorMixin,
     _fit_context,
 )
 from sklearn.exceptions import DataConversionWarning
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from .._fit_state import all_or_nothing
 from .._validation import (
-    check_float32_distances,
     check_label_types,
     check_numeric_targets,
-    validate_data,
 )
 from .._warnings import warn
-from . import _distances, _metrics
-
-_FLOATS = [np.float64, np.float32]
-
-
-class _KNNBase(BaseEstimator):
-    """Parameters, fitting of the index and the neighbour query, shared."""
-
-    _parameter_constraints: ClassVar[dict] = {
-        "n_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
-        "weights": [StrOptions({"uniform", "distance"}), callable],
-        "metric": [StrOptions(set(_metrics.METRICS))],
-        "p": [Interval(numbers.Real, 1, None, closed="both")],  # [1, inf]
-        "n_jobs": [None, numbers.Integral],
-    }
-
-    def __init__(
-        self,
-        n_neighbors: int = 5,
-        *,
-        weights: str | Callable = "uniform",
-        metric: str = "minkowski",
-        p: float = 2,
-        n_jobs: int | None = None,
-    ):
-        self.n_neighbors = n_neighbors
-        self.weights = weights
-        self.metric = metric
-        self.p = p
-        self.n_jobs = n_jobs
-
-    def _fit_index(self, X: np.ndarray) -> None:
-        metric = _metrics.get_metric(self.metric, self.p)
-        self.effective_metric_ = metric.name
-        self.effective_metric_params_ = metric.params
-        self.n_samples_fit_ = X.shape[0]
-        self._index = _distances.FittedIndex(X, metric)
-
-    def kneighbors(
-        self,
-        X: np.ndarray | None = None,
-        n_neighbors: int | None = None,
-        return_distance: bool = True,
-    ):
-        """Find the k nearest training points of each query point.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_queries, n_features), default=None
-            The query points. If None, the neighbours of each training point
-            are returned, each point being excluded from its own neighbours.
-        n_neighbors : int, default=None
-            Number of neighbours to return; the constructor's
-            ``n_neighbors`` when None.
-        return_distance : bool, default=True
-            Whether to return the distances as well.
-
-        Returns
-        -------
-        neigh_dist : ndarray of shape (n_queries, n_neighbors)
-            Distances to the neighbours, ascending; float32 for float32 data
-            (training and queries), float64 otherwise. Only returned when
-            ``return_distance`` is True.
-        neigh_ind : ndarray of shape (n_queries, n_neighbors)
-            Indices of the neighbours in the training set. Equal distances
-            are ordered by training index.
-        """
-        check_is_fitted(self)
-        if n_neighbors is None:
-            n_neighbors = self.n_neighbors
-        if (
-            isinstance(n_neighbors, bool)
-            or not isinstance(n_neighbors, numbers.Integral)
-            or n_neighbors < 1
-        ):
-            raise ValueError(
-                f"n_neighbors must be a positive integer, got {n_neighbors!r}."
-            )
-        n_fit = self.n_samples_fit_
-        if X is None:
-            if n_neighbors >= n_fit:
-                raise ValueError(
-                    "Expected n_neighbors < n_samples_fit when X is None (each "
-                    "training point is excluded from its own neighbours), but "
-                    f"n_neighbors = {n_neighbors}, n_samples_fit = {n_fit}."
-                )
-        else:
-            X = validate_data(self, X, reset=False, dtype=_FLOATS, order="C")
-            if self._index.X.dtype == np.float32:  # float32 distances returned
-                check_float32_distances(X)
-            if n_neighbors > n_fit:
-                raise ValueError(
-                    f"Expected n_neighbors <= n_samples_fit, but n_neighbors = "
-                    f"{n_neighbors}, n_samples_fit = {n_fit}, n_samples = "
-                    f"{X.shape[0]}: there are fewer training points than "
-                    "neighbours asked for."
-                )
-        dist, ind = _distances.kneighbors(
-            X,
-            self._index,
-            int(n_neighbors),
-            exclude_self=X is None,
-            n_jobs=self.n_jobs,
-        )
-        return (dist, ind) if return_distance else ind
-
-    def _neighbor_weights(self, dist: np.ndarray) -> np.ndarray | None:
-        """Weights of the neighbours (None for uniform), as float64."""
-        if self.weights == "uniform":
-            return None
-        if self.weights == "distance":
-            dist = dist.astype(np.float64)
-            with np.errstate(divide="ignore"):
-                weights = 1.0 / dist
-            # An exact match takes all the weight: its row becomes 1 at the
-            # zero distances and 0 elsewhere, instead of inf / inf.
-            exact = np.isinf(weights)
-            rows = exact.any(axis=1)
-            weights[rows] = exact[rows]
-        else:
-            weights = np.asarray(self.weights(dist), dtype=np.float64)
-            if weights.shape != dist.shape:
-                raise ValueError(
-                    "The weights callable must return an array shaped like the "
-                    f"distances {dist.shape}, got {weights.shape}."
-                )
-        if not np.isfinite(weights).all() or (weights < 0).any():
-            raise ValueError("Neighbour weights must be finite and non-negative.")
-        if (weights == 0).all(axis=1).any():
-            raise ValueError(
-                "All neighbors of some sample is getting zero weights. "
-                "Please modify 'weights' to avoid this case if you are "
-                "using a user-defined function."
-            )
-        return weights
-
+from . import _metrics
+from ._base import _KNNBase
 
 _PARAMETERS_DOC = f"""
     n_neighbors : int, default=5
         Number of neighbours that vote (or are averaged).
-    weights : {{'uniform', 'distance'}} or callable, default='uniform'
-        Weight of each neighbour: 'uniform' weighs all alike; 'distance'
-        weighs by the inverse distance, and a query that coincides with
-        training points takes those points only (each with weight 1); a
+    weights : {{'uniform', 'distance'}}, callable or None, default='uniform'
+        Weight of each neighbour: 'uniform' (or None) weighs all alike;
+        'distance' weighs by the inverse distance, and a query that coincides
+        with training points takes those points only (each with weight 1); a
         callable maps the array of distances to an array of weights of the
         same shape.
-    metric : {{{", ".join(map(repr, _metrics.METRICS))}}}, \
+    algorithm : {{'auto', 'ball_tree', 'kd_tree', 'brute'}}, default='auto'
+        Accepted for compatibility with scikit-learn, with its checks (a
+        callable metric is refused with 'kd_tree', 'precomputed' with the
+        trees, 'p' and 'infinity' with 'brute'; sparse input with a tree
+        warns). Every value runs the same exact brute-force search and so
+        returns the same exact neighbours.
+    leaf_size : int, default=30
+        Accepted for compatibility with scikit-learn's trees (at least 1);
+        it does not change the result.
+    p : float or None, default=2
+        Power of the Minkowski metric, in [1, inf] (``np.inf`` is allowed).
+        Only used when ``metric='minkowski'``; a 'p' in ``metric_params``
+        takes precedence (with a ``SyntaxWarning`` unless ``p`` is None).
+    metric : {{{", ".join(map(repr, _metrics.METRICS))}, \
+{", ".join(map(repr, _metrics.ALIASES))}, 'precomputed'}} or callable, \
 default='minkowski'
         The distance. 'minkowski' uses the power ``p``; with p = 1, 2 or inf
-        it is computed as 'manhattan', 'euclidean' or 'chebyshev'.
-    p : float, default=2
-        Power of the Minkowski metric, in [1, inf] (``np.inf`` is allowed).
-        Only used when ``metric='minkowski'``.
+        it is computed as 'manhattan', 'euclidean' or 'chebyshev'. 'l1' and
+        'cityblock' are 'manhattan', 'l2' is 'euclidean', 'infinity' is
+        'chebyshev', and 'p' is Minkowski with the power given in
+        ``metric_params`` (2 if none; as in scikit-learn, the constructor's
+        ``p`` is not read). With 'precomputed', X is a dense matrix of
+        distances: square (training points to training points) in ``fit``,
+        queries to training points afterwards. A callable ``f(a, b,
+        **metric_params)`` of two 1-D rows returning their distance is
+        called once per pair (exact, and much slower).
+    metric_params : dict, default=None
+        Keyword arguments of the metric: ``{{'p': ...}}`` for 'minkowski' and
+        'p', anything for a callable metric; other metrics take none.
     n_jobs : int, default=None
         Number of threads over which chunks of queries are spread. None
         means 1 (BLAS may still use several threads for the Euclidean GEMM),
@@ -194,11 +74,12 @@ default='minkowski'
         query, also under a process or Dask joblib backend."""
 
 _ATTRIBUTES_DOC = """
-    effective_metric_ : str
+    effective_metric_ : str or callable
         The metric used: ``metric``, except that 'minkowski' with p = 1, 2
         or inf becomes 'manhattan', 'euclidean' or 'chebyshev'.
     effective_metric_params_ : dict
-        ``{'p': p}`` for the general Minkowski kernel, empty otherwise.
+        ``{'p': p}`` for the general Minkowski kernel, a copy of
+        ``metric_params`` for 'p' and callable metrics, empty otherwise.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -216,7 +97,9 @@ _NOTES_DOC = """
     not change the order); Manhattan and Chebyshev blocks are accumulated
     feature by feature in cache-sized tiles of int16 or int8 coordinates
     rounded to a grid, general Minkowski ones in tiles of floats. float32 data
-    are processed in float32.
+    are processed in float32. Sparse (CSR or CSC) data are never densified
+    whole: Euclidean blocks come from sparse products, and the other metrics
+    densify bounded tiles of queries and training points (no grid).
 
     Neither the cancellation of the product form, nor the grid, nor float32
     rounding can change the result: every training point whose computed
@@ -226,7 +109,8 @@ _NOTES_DOC = """
     the distances of the candidates are recomputed in float64 from the
     coordinates. The neighbours returned are therefore the exact k nearest,
     equal distances ordered by training index, with exact distances
-    (rounded to float32 for float32 data)."""
+    (rounded to float32 for float32 data). 'precomputed' and callable
+    metrics skip the rank pass: their distances are kept as given."""
 
 
 class KNN(ClassifierMixin, MultiOutputMixin, _KNNBase):
@@ -310,8 +194,7 @@ class KNN(ClassifierMixin, MultiOutputMixin, _KNNBase):
             return self._fit(X, y)
 
     def _fit(self, X, y):
-        X, y = validate_data(self, X, y, dtype=_FLOATS, order="C", multi_output=True)
-        check_float32_distances(X)
+        X, y = self._validate_X(X, y=y, multi_output=True)
         check_label_types(y, self)
         check_classification_targets(y)
         if y.ndim == 2 and y.shape[1] == 1:
@@ -464,10 +347,7 @@ class KNNRegressor(RegressorMixin, MultiOutputMixin, _KNNBase):
 
     def _fit(self, X, y):
         check_numeric_targets(y, self)
-        X, y = validate_data(
-            self, X, y, dtype=_FLOATS, order="C", multi_output=True, y_numeric=True
-        )
-        check_float32_distances(X)
+        X, y = self._validate_X(X, y=y, multi_output=True, y_numeric=True)
         self._y = y
         self._fit_index(X)
         return self

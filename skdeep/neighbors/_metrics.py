@@ -27,8 +27,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
+import scipy.sparse as sp
 
+from .._validation import largest_magnitude
 from ..nn._registry import lookup
+from ._rows import dense_product, dense_rows, row_sqnorms
 
 # Tile of the blocked kernels: 512 KiB for the tile and as much for its
 # scratch stay in a core's L2 cache, whose bandwidth is what limits these
@@ -73,6 +76,9 @@ class Metric:
     #: values are sums or maxima of |differences|, which keep their range.
     power: float | None = None
     p: float | None = None
+    #: Whether ``rank`` fills the block with the exact distances themselves
+    #: (no error bound, no refinement: the search keeps each row's k smallest).
+    exact_block: ClassVar[bool] = False
 
     def __init__(self, p: float | None = None):
         pass
@@ -126,24 +132,31 @@ class Euclidean(Metric):
 
     def fit(self, X):
         # Norms in float64 (then rounded) so pass 1 adds one rounding only.
-        sqnorms = np.einsum("ij,ij->i", X, X, dtype=np.float64)
+        sqnorms = row_sqnorms(X)
         return {"sqnorms": sqnorms, "max_sqnorm": float(sqnorms.max())}
 
     def rank(self, Q, index, out):
-        """out = ‖x‖² − 2 q·x; returns the per-row error bound of that block."""
-        X, dtype = index.X, out.dtype
+        """out = ‖x‖² − 2 q·x; returns the per-row error bound of that block.
+
+        Sparse rows enter the same product (a sparse dot product sums fewer
+        terms, so the dense bound holds for it).
+        """
+        X, dtype = index.points, out.dtype
         # Scaling by −2 is exact, so it costs nothing in accuracy to fold it in.
-        Qm2 = np.multiply(Q, -2, dtype=dtype)
-        if X.dtype == dtype:
+        Qm2 = (
+            Q.astype(dtype) * -2 if sp.issparse(Q) else np.multiply(Q, -2, dtype=dtype)
+        )
+        if X.dtype == dtype and not (sp.issparse(Q) or sp.issparse(X)):
             np.matmul(Qm2, X.T, out=out)
         else:  # float32 training set, float64 queries: upcast tile by tile.
             step = max(1, _REFINE_BYTES // (8 * X.shape[1]))
             for t0 in range(0, X.shape[0], step):
-                out[:, t0 : t0 + step] = Qm2 @ X[t0 : t0 + step].T.astype(dtype)
+                tile = X[t0 : t0 + step].T.astype(dtype)
+                out[:, t0 : t0 + step] = dense_product(Qm2, tile)
         out += index.sqnorms.astype(dtype)
         # |error| <= γ·(‖x‖² + 2‖q‖‖x‖) from the dot products (γ_d Σ|q_m x_m|),
         # the rounded norm and the final addition; doubled for safety margin.
-        q_norm = np.sqrt(np.einsum("ij,ij->i", Q, Q, dtype=np.float64))
+        q_norm = np.sqrt(row_sqnorms(Q))
         M = index.max_sqnorm
         return 0.0, 2 * _gamma(Q.shape[1] + 3, dtype) * (M + 2 * q_norm * np.sqrt(M))
 
@@ -159,21 +172,28 @@ def _blocked_rank(Q, X, out, accumulate, power):
 
     Each feature costs three NumPy passes over a tile that stays in cache:
     subtract (as an outer difference), absolute value (power), accumulate.
-    ``power`` None leaves |q − x| as it is.
+    ``power`` None leaves |q − x| as it is. Sparse queries or training points
+    are densified one tile at a time, never whole.
     """
     dtype = out.dtype
     n_train, n_features = X.shape
     m = Q.shape[0]
-    QT = np.ascontiguousarray(Q.T, dtype=dtype)
     cq, ct = _tile_shape(m, n_train, dtype)
+    if sp.issparse(X):  # a dense training tile of at most _REFINE_BYTES
+        ct = min(ct, max(1, _REFINE_BYTES // (np.dtype(dtype).itemsize * n_features)))
+    QT = None if sp.issparse(Q) else np.ascontiguousarray(Q.T, dtype=dtype)
     tmp_full = np.empty((cq, ct), dtype=dtype)
     for t0 in range(0, n_train, ct):
-        XT = np.ascontiguousarray(X[t0 : t0 + ct].T, dtype=dtype)
+        XT = np.ascontiguousarray(dense_rows(X, slice(t0, t0 + ct)).T, dtype=dtype)
         width = XT.shape[1]
         for q0 in range(0, m, cq):
             acc = out[q0 : q0 + cq, t0 : t0 + width]
             tmp = tmp_full[: acc.shape[0], :width]
-            a = QT[:, q0 : q0 + cq, None]
+            if QT is None:
+                rows = dense_rows(Q, slice(q0, q0 + cq))
+                a = np.ascontiguousarray(rows.T, dtype=dtype)[:, :, None]
+            else:
+                a = QT[:, q0 : q0 + cq, None]
             for f in range(n_features):
                 target = acc if f == 0 else tmp
                 np.subtract(a[f], XT[f], out=target)
@@ -191,9 +211,10 @@ class _Tiled(Metric):
     accumulate: ClassVar[np.ufunc]
 
     def rank(self, Q, index, out):
-        _blocked_rank(Q, index.X, out, self.accumulate, self.power)
+        X = index.points
+        _blocked_rank(Q, X, out, self.accumulate, self.power)
         # Subnormal |.|^p terms lose absolute accuracy, at most this much.
-        abs_tol = np.full(Q.shape[0], 4 * index.X.shape[0] * np.finfo(out.dtype).tiny)
+        abs_tol = np.full(Q.shape[0], 4 * X.shape[0] * np.finfo(out.dtype).tiny)
         return self.relative_error(Q.shape[1], out.dtype), abs_tol
 
     def relative_error(self, n_features: int, dtype) -> float:
@@ -264,7 +285,7 @@ class _Grid:
         err = np.empty(A.shape[0])
         step = max(1, _REFINE_BYTES // (8 * A.shape[1]))
         for s in range(0, A.shape[0], step):
-            a = A[s : s + step].astype(np.float64)
+            a = dense_rows(A, slice(s, s + step)).astype(np.float64)
             v = np.rint((a - self.lo) / self.scale)
             np.clip(v, 0, self.levels, out=v)
             values[s : s + step] = v
@@ -275,7 +296,7 @@ class _Grid:
         """Upper bound on the true rounding of the rows of A, given ``err``:
         the float64 rounding of the offsets themselves, generously bounded."""
         top = max(abs(self.lo), abs(self.lo + self.scale * self.levels))
-        top = max(top, float(np.abs(A).max()))
+        top = max(top, largest_magnitude(A))
         slack = 8 * A.shape[1] * np.finfo(np.float64).eps * top
         return err * (1 + 1e-9) + slack
 
@@ -340,7 +361,8 @@ class _OnGrid(_Tiled):
     grid_span: ClassVar[int | None]
 
     def fit(self, X):
-        return {"grid": _Grid.fit(X, self)}
+        # A sparse training set is never densified for the grid: float tiles.
+        return {"grid": None if sp.issparse(X) else _Grid.fit(X, self)}
 
     def grid_rank(self, Q, index, out) -> tuple[np.ndarray, bool]:
         """Fill ``out`` (float32) with rank values on the grid, in grid units.
@@ -398,13 +420,25 @@ METRICS: dict[str, type[Metric]] = {
     "minkowski": Minkowski,
 }
 
+#: scikit-learn's other names of the registered metrics: names, not classes.
+#: ('p' is Minkowski with the power of ``metric_params``, as in scikit-learn.)
+ALIASES: dict[str, str] = {
+    "l1": "manhattan",
+    "cityblock": "manhattan",
+    "l2": "euclidean",
+    "infinity": "chebyshev",
+    "p": "minkowski",
+}
+
 
 def get_metric(name: str, p: float | None = None) -> Metric:
     """The metric that the estimators' ``metric`` and ``p`` ask for.
 
-    ``'minkowski'`` with a p that a metric claims as its ``minkowski_p``
-    (1, 2, inf) is that metric, whose dedicated kernel is faster.
+    An alias is the metric it names. ``'minkowski'`` with a p that a metric
+    claims as its ``minkowski_p`` (1, 2, inf) is that metric, whose dedicated
+    kernel is faster.
     """
+    name = ALIASES.get(name, name)
     if name == "minkowski":
         for cls in METRICS.values():
             if cls.minkowski_p is not None and cls.minkowski_p == p:

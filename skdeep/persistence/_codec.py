@@ -231,6 +231,17 @@ def _children(value) -> list:
     return []
 
 
+def _added_parameter_defaults(cls: type, missing: set) -> dict:
+    """Defaults of the parameters ``cls`` gained after files were saved without them.
+
+    A class lists them in ``_added_parameters`` (a new parameter's default
+    keeps the earlier behaviour); any other missing parameter is still refused.
+    """
+    added = missing & getattr(cls, "_added_parameters", frozenset())
+    signature = inspect.signature(cls)
+    return {name: signature.parameters[name].default for name in added}
+
+
 def _split_state(obj) -> tuple[dict | None, dict]:
     """``(constructor parameters or None, other attributes)`` of an allow-listed
     object, without its transient caches."""
@@ -433,6 +444,7 @@ class _Decoder:
         if get_param_names is not None:
             params = self.decode_attributes(node.get("params"), f"{path}<{short}>")
             expected = set(get_param_names())
+            params.update(_added_parameter_defaults(cls, expected - set(params)))
             if set(params) != expected:
                 raise ValueError(
                     f"{path}: the file's parameters of {name} do not match this "

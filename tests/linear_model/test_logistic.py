@@ -66,14 +66,35 @@ def test_softmax_lands_on_sklearns_multinomial_coefficients(digits, solver):
     assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-5)
 
 
-def test_multiclass_logistic_regression_is_sklearns_one_vs_rest():
+def test_one_vs_rest_logistic_regression_is_sklearns_one_vs_rest():
+    # One-vs-rest (LogisticRegression's multiclass model before it became
+    # multinomial, as scikit-learn's) stays available through the wrapper.
     X, y = _standardized(load_iris)
     ref = OneVsRestClassifier(SkLogisticRegression(C=2.0, tol=1e-10, max_iter=10000))
     ref.fit(X, y)
-    ours = LogisticRegression(C=2.0, solver="newton", **TIGHT).fit(X, y)
-    assert_coef_close(ours.coef_, np.vstack([e.coef_ for e in ref.estimators_]))
-    assert_coef_close(ours.intercept_, [e.intercept_[0] for e in ref.estimators_])
+    ours = OneVsRestClassifier(LogisticRegression(C=2.0, solver="newton", **TIGHT))
+    ours.fit(X, y)
+    assert_coef_close(
+        np.vstack([e.coef_ for e in ours.estimators_]),
+        np.vstack([e.coef_ for e in ref.estimators_]),
+    )
+    assert_coef_close(
+        [e.intercept_[0] for e in ours.estimators_],
+        [e.intercept_[0] for e in ref.estimators_],
+    )
     assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-6)
+
+
+@pytest.mark.parametrize("solver", FULL_BATCH)
+def test_multiclass_logistic_regression_is_sklearns_multinomial(solver):
+    X, y = _standardized(load_iris)
+    ref = SkLogisticRegression(C=2.0, tol=1e-10, max_iter=10000).fit(X, y)
+    ours = LogisticRegression(C=2.0, solver=solver, **TIGHT).fit(X, y)
+    assert ours.coef_.shape == (3, X.shape[1]) and ours.n_iter_.shape == (1,)
+    assert_coef_close(ours.coef_, ref.coef_)
+    assert_coef_close(ours.intercept_, ref.intercept_)
+    assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-6)
+    assert_allclose(ours.decision_function(X), ref.decision_function(X), atol=1e-4)
 
 
 def test_sample_weight_and_class_weight_give_sklearns_weighted_optimum(cancer, rng):

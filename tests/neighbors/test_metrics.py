@@ -27,8 +27,13 @@ SCIPY = {
 
 @pytest.mark.parametrize("Estimator", [KNN, KNNRegressor])
 def test_the_estimators_accept_exactly_the_registered_metric_names(Estimator):
-    (constraint,) = Estimator._parameter_constraints["metric"]
-    assert constraint.options == set(metrics.METRICS)
+    # The registered names, their aliases and 'precomputed' (callables aside).
+    constraint, callables = Estimator._parameter_constraints["metric"]
+    assert callables is callable
+    assert constraint.options == (
+        set(metrics.METRICS) | set(metrics.ALIASES) | {"precomputed"}
+    )
+    assert set(metrics.ALIASES.values()) <= set(metrics.METRICS)
     for name in metrics.METRICS:
         model = Estimator(1, metric=name, p=3).fit([[0.0], [1.0]], [0, 1])
         assert model.effective_metric_ == name

@@ -1,0 +1,337 @@
+"""The shared shell of KNN and KNNRegressor: parameters, metric, neighbour queries.
+
+scikit-learn's rules for ``metric``, ``p``, ``metric_params`` and
+``algorithm`` are resolved here into one metric strategy (``_metrics`` for the
+registered names and their aliases, ``_pairwise`` for 'precomputed' and
+callables), which the fitted index keeps; ``_distances`` runs the search.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from typing import ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._sparse import _align_api_if_sparse
+from sklearn.utils.validation import check_is_fitted, check_non_negative
+
+from .._validation import check_float32_distances, validate_data
+from .._warnings import warn
+from . import _distances, _metrics, _pairwise
+
+_FLOATS = [np.float64, np.float32]
+ALGORITHMS = ("auto", "ball_tree", "kd_tree", "brute")
+
+
+def _valid_metrics(algorithm: str) -> set[str]:
+    """The metric names scikit-learn accepts with ``algorithm`` (among ours).
+
+    Its trees know every registered name and alias but not 'precomputed';
+    its brute force knows 'precomputed' but not the aliases 'p' and
+    'infinity'. Read at fit time, so that a metric added to the registry
+    counts.
+    """
+    names = set(_metrics.METRICS) | set(_metrics.ALIASES)
+    if algorithm == "brute":
+        return (names - {"p", "infinity"}) | {"precomputed"}
+    return names
+
+
+def _check_algorithm_metric(algorithm: str, metric) -> None:
+    """Refuse the (algorithm, metric) pairs that scikit-learn refuses."""
+    if algorithm == "auto":
+        algorithm = "brute" if metric == "precomputed" else "ball_tree"
+    if callable(metric):
+        if algorithm == "kd_tree":
+            raise ValueError(
+                f"kd_tree does not support the callable metric {metric!r}."
+            )
+    elif metric not in _valid_metrics(algorithm):
+        raise ValueError(
+            f"Metric {metric!r} not valid with algorithm={algorithm!r}; valid "
+            f"ones: {sorted(_valid_metrics(algorithm))}. Metric can also be a "
+            "callable function."
+        )
+
+
+def _check_no_params(metric: str, params: dict) -> None:
+    if params:
+        raise TypeError(
+            f"metric={metric!r} takes no metric_params, got {sorted(params)}."
+        )
+
+
+class _KNNBase(BaseEstimator):
+    """Parameters, fitting of the index and the neighbour queries, shared."""
+
+    # Constructor parameters added since files were first saved: a file that
+    # lacks them loads with their defaults (read by skdeep.persistence).
+    _added_parameters: ClassVar[frozenset] = frozenset(
+        {"algorithm", "leaf_size", "metric_params"}
+    )
+    _parameter_constraints: ClassVar[dict] = {
+        "n_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
+        "weights": [StrOptions({"uniform", "distance"}), callable, None],
+        "algorithm": [StrOptions(set(ALGORITHMS))],
+        "leaf_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "p": [Interval(numbers.Real, 1, None, closed="both"), None],  # [1, inf]
+        "metric": [
+            StrOptions(set(_metrics.METRICS) | set(_metrics.ALIASES) | {"precomputed"}),
+            callable,
+        ],
+        "metric_params": [dict, None],
+        "n_jobs": [None, numbers.Integral],
+    }
+
+    def __init__(
+        self,
+        n_neighbors: int = 5,
+        *,
+        weights: str | Callable | None = "uniform",
+        algorithm: str = "auto",
+        leaf_size: int = 30,
+        p: float | None = 2,
+        metric: str | Callable = "minkowski",
+        metric_params: dict | None = None,
+        n_jobs: int | None = None,
+    ):
+        self.n_neighbors = n_neighbors
+        self.weights = weights
+        self.algorithm = algorithm
+        self.leaf_size = leaf_size
+        self.p = p
+        self.metric = metric
+        self.metric_params = metric_params
+        self.n_jobs = n_jobs
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.input_tags.pairwise = self.metric == "precomputed"
+        return tags
+
+    def _validate_X(self, X, **kwargs):
+        """``validate_data`` for training points or queries; ``kwargs`` go to it.
+
+        A precomputed distance matrix must be dense and non-negative; float32
+        points must keep their distances within float32's range.
+        """
+        precomputed = self.metric == "precomputed"
+        out = validate_data(
+            self,
+            X,
+            dtype=_FLOATS,
+            order="C",
+            accept_sparse=False if precomputed else "csr",
+            **kwargs,
+        )
+        X = out[0] if isinstance(out, tuple) else out
+        if precomputed:
+            check_non_negative(X, "X")
+            if kwargs.get("reset", True) and X.shape[0] != X.shape[1]:
+                raise ValueError(
+                    "Precomputed matrix must be square. Input is a "
+                    f"{X.shape[0]}x{X.shape[1]} matrix."
+                )
+        elif kwargs.get("reset", True) or self._index.points.dtype == np.float32:
+            check_float32_distances(X)
+        return out
+
+    def _metric_strategy(self, sparse_input: bool):
+        """The metric strategy, ``effective_metric_`` and
+        ``effective_metric_params_``, by scikit-learn's rules."""
+        metric, params = self.metric, dict(self.metric_params or {})
+        _check_algorithm_metric(self.algorithm, metric)
+        if "p" in params and self.p is not None:
+            warn(
+                "Parameter p is found in metric_params. The corresponding "
+                "parameter from __init__ is ignored.",
+                SyntaxWarning,
+            )
+        if sparse_input and self.algorithm not in ("auto", "brute"):
+            warn("cannot use tree with sparse input: using brute force", UserWarning)
+        if callable(metric):
+            return _pairwise.UserMetric(metric, params), metric, params
+        if metric == "precomputed":
+            return _pairwise.Precomputed(), metric, params
+        if metric not in ("minkowski", "p"):
+            _check_no_params(metric, params)
+            return _metrics.get_metric(metric), metric, {}
+        # scikit-learn's 'p' is Minkowski with metric_params' p, else 2: the
+        # constructor's p is not read.
+        p = params.pop("p", self.p if metric == "minkowski" else 2)
+        if params.pop("w", None) is not None:
+            raise ValueError(
+                "Weighted Minkowski distances (metric_params 'w') are not supported."
+            )
+        _check_no_params(metric, params)
+        if (
+            isinstance(p, bool)
+            or not isinstance(p, numbers.Real)
+            or not (1 <= p <= np.inf)
+        ):
+            raise ValueError(
+                f"The Minkowski power p must be a float in [1, inf], got {p!r}."
+            )
+        strategy = _metrics.get_metric("minkowski", p)
+        if metric == "p":
+            return strategy, metric, dict(self.metric_params or {})
+        return strategy, strategy.name, strategy.params
+
+    def _fit_index(self, X) -> None:
+        metric, effective, params = self._metric_strategy(sp.issparse(X))
+        self.effective_metric_ = effective
+        self.effective_metric_params_ = params
+        self.n_samples_fit_ = X.shape[0]
+        self._index = _distances.FittedIndex(X, metric)
+
+    def kneighbors(
+        self,
+        X: np.ndarray | None = None,
+        n_neighbors: int | None = None,
+        return_distance: bool = True,
+    ):
+        """Find the k nearest training points of each query point.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_queries, n_features), \
+default=None
+            The query points, or with ``metric='precomputed'`` their distances
+            to the training points, of shape (n_queries, n_samples_fit). If
+            None, the neighbours of each training point are returned, each
+            point being excluded from its own neighbours.
+        n_neighbors : int, default=None
+            Number of neighbours to return; the constructor's
+            ``n_neighbors`` when None.
+        return_distance : bool, default=True
+            Whether to return the distances as well.
+
+        Returns
+        -------
+        neigh_dist : ndarray of shape (n_queries, n_neighbors)
+            Distances to the neighbours, ascending; float32 for float32 data
+            (training and queries), float64 otherwise. Only returned when
+            ``return_distance`` is True.
+        neigh_ind : ndarray of shape (n_queries, n_neighbors)
+            Indices of the neighbours in the training set. Equal distances
+            are ordered by training index.
+        """
+        check_is_fitted(self)
+        if n_neighbors is None:
+            n_neighbors = self.n_neighbors
+        if (
+            isinstance(n_neighbors, bool)
+            or not isinstance(n_neighbors, numbers.Integral)
+            or n_neighbors < 1
+        ):
+            raise ValueError(
+                f"n_neighbors must be a positive integer, got {n_neighbors!r}."
+            )
+        n_fit = self.n_samples_fit_
+        if X is None:
+            if n_neighbors >= n_fit:
+                raise ValueError(
+                    "Expected n_neighbors < n_samples_fit when X is None (each "
+                    "training point is excluded from its own neighbours), but "
+                    f"n_neighbors = {n_neighbors}, n_samples_fit = {n_fit}."
+                )
+        else:
+            X = self._validate_X(X, reset=False)
+            if n_neighbors > n_fit:
+                raise ValueError(
+                    f"Expected n_neighbors <= n_samples_fit, but n_neighbors = "
+                    f"{n_neighbors}, n_samples_fit = {n_fit}, n_samples = "
+                    f"{X.shape[0]}: there are fewer training points than "
+                    "neighbours asked for."
+                )
+        dist, ind = _distances.kneighbors(
+            X,
+            self._index,
+            int(n_neighbors),
+            exclude_self=X is None,
+            n_jobs=self.n_jobs,
+        )
+        return (dist, ind) if return_distance else ind
+
+    def kneighbors_graph(
+        self,
+        X=None,
+        n_neighbors: int | None = None,
+        mode: str = "connectivity",
+    ):
+        """The graph of the k nearest training points of each query point.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_queries, n_features), \
+default=None
+            The query points, as in :meth:`kneighbors`; None for the training
+            points, each excluded from its own neighbours.
+        n_neighbors : int, default=None
+            Number of neighbours of each query; the constructor's
+            ``n_neighbors`` when None.
+        mode : {'connectivity', 'distance'}, default='connectivity'
+            'connectivity' gives each neighbour the value 1, 'distance' its
+            distance.
+
+        Returns
+        -------
+        A : sparse matrix of shape (n_queries, n_samples_fit)
+            CSR matrix whose row i holds the neighbours of query i, in the
+            order of :meth:`kneighbors`.
+        """
+        check_is_fitted(self)
+        if n_neighbors is None:
+            n_neighbors = self.n_neighbors
+        if mode == "connectivity":
+            ind = self.kneighbors(X, n_neighbors, return_distance=False)
+            data = np.ones(ind.size)
+        elif mode == "distance":
+            data, ind = self.kneighbors(X, n_neighbors, return_distance=True)
+            data = np.ravel(data)
+        else:
+            raise ValueError(
+                'Unsupported mode, must be one of "connectivity", '
+                f'or "distance" but got "{mode}" instead'
+            )
+        n_queries, k = ind.shape
+        indptr = np.arange(0, n_queries * k + 1, k)
+        graph = sp.csr_array(
+            (data, ind.ravel(), indptr), shape=(n_queries, self.n_samples_fit_)
+        )
+        return _align_api_if_sparse(graph)
+
+    def _neighbor_weights(self, dist: np.ndarray) -> np.ndarray | None:
+        """Weights of the neighbours (None for uniform), as float64."""
+        if self.weights is None or self.weights == "uniform":
+            return None
+        if self.weights == "distance":
+            dist = dist.astype(np.float64)
+            with np.errstate(divide="ignore"):
+                weights = 1.0 / dist
+            # An exact match takes all the weight: its row becomes 1 at the
+            # zero distances and 0 elsewhere, instead of inf / inf.
+            exact = np.isinf(weights)
+            rows = exact.any(axis=1)
+            weights[rows] = exact[rows]
+        else:
+            weights = np.asarray(self.weights(dist), dtype=np.float64)
+            if weights.shape != dist.shape:
+                raise ValueError(
+                    "The weights callable must return an array shaped like the "
+                    f"distances {dist.shape}, got {weights.shape}."
+                )
+        if not np.isfinite(weights).all() or (weights < 0).any():
+            raise ValueError("Neighbour weights must be finite and non-negative.")
+        if (weights == 0).all(axis=1).any():
+            raise ValueError(
+                "All neighbors of some sample is getting zero weights. "
+                "Please modify 'weights' to avoid this case if you are "
+                "using a user-defined function."
+            )
+        return weights

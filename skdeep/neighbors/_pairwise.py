@@ -1,0 +1,60 @@
+"""Metrics whose distance block is exact as it comes: precomputed, callable.
+
+These have no fast rank pass to refine: their block already holds the
+distances, so the search keeps the k smallest of each row directly
+(``exact_block``). They are slower than the registered metrics, and exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from sklearn.metrics import pairwise_distances
+
+from ._metrics import Metric
+
+
+class Precomputed(Metric):
+    """Distances given by the user: a query's row is its distance to each
+    training point (the training set itself is the square matrix of fit)."""
+
+    name = "precomputed"
+    exact_block = True
+
+    def rank(self, Q, index, out):
+        out[...] = Q
+        return 0.0, np.zeros(Q.shape[0])
+
+
+class UserMetric(Metric):
+    """A callable ``metric(a, b, **metric_params)`` of two 1-D rows, as scikit-learn's
+    ``pairwise_distances`` calls it (one Python call per pair)."""
+
+    exact_block = True
+
+    def __init__(self, function: Callable, params: dict | None = None):
+        self.name = function
+        self.kwargs = dict(params or {})
+
+    @property
+    def params(self) -> dict:
+        return dict(self.kwargs)
+
+    def rank(self, Q, index, out):
+        out[...] = pairwise_distances(
+            Q, index.points, metric=self.name, n_jobs=1, **self.kwargs
+        )
+        return 0.0, np.zeros(Q.shape[0])
+
+
+def smallest_in_block(D, k, exclude_start):
+    """Distances and indices of the k smallest values of each row of ``D``,
+    equal values ordered by column; ``exclude_start`` as in the search."""
+    m = D.shape[0]
+    order = np.argsort(D, axis=1, kind="stable")
+    if exclude_start is not None:
+        keep = order != (exclude_start + np.arange(m))[:, None]
+        order = order[keep].reshape(m, -1)
+    order = order[:, :k]
+    return np.take_along_axis(D, order, axis=1).astype(np.float64), order
