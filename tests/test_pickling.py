@@ -6,10 +6,12 @@ back), so a round trip must keep the parameters, the fitted state and the state
 a later ``partial_fit`` continues from.
 """
 
+import io
 import pickle
 from copy import deepcopy
 
 import cloudpickle
+import joblib
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
@@ -140,9 +142,21 @@ LAYERS = [
         id="Sequential",
     ),
 ]
+
+
+def _joblib_copy(layer):
+    # joblib writes each array apart from the pickle stream: a list that
+    # aliased a layer's attributes would come back holding copies of them.
+    buffer = io.BytesIO()
+    joblib.dump(layer, buffer)
+    buffer.seek(0)
+    return joblib.load(buffer)
+
+
 COPIERS = [
     pytest.param(lambda layer: pickle.loads(pickle.dumps(layer)), id="pickle"),
     pytest.param(deepcopy, id="deepcopy"),
+    pytest.param(_joblib_copy, id="joblib"),
 ]
 
 

@@ -33,7 +33,7 @@ import numpy as np
 from scipy.special import erf
 
 from ._registry import lookup
-from .layers import Layer
+from .layers import Layer, attribute_arrays
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -105,9 +105,14 @@ class ActivationFunction:
 
     name = ""
     rectifier = False
+    # The attributes holding the learnable parameters: ``params`` is read off
+    # them, as a layer's is (see skdeep.nn.layers).
+    param_attributes: tuple[str, ...] = ()
 
-    def __init__(self) -> None:
-        self.params: list[np.ndarray] = []
+    @property
+    def params(self) -> list[np.ndarray]:
+        """The learnable parameters (empty before ``build``)."""
+        return attribute_arrays(self, self.param_attributes)
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -287,6 +292,7 @@ class PReLU(ActivationFunction):
 
     name = "prelu"
     rectifier = True
+    param_attributes = ("alpha",)
 
     def __init__(self, alpha_init: float = 0.25) -> None:
         super().__init__()
@@ -294,7 +300,6 @@ class PReLU(ActivationFunction):
 
     def build(self, n_in, dtype):
         self.alpha = np.full(n_in, self.alpha_init, dtype=dtype)
-        self.params = [self.alpha]
 
     def __call__(self, z):
         return np.where(z > 0, z, self.alpha * z)
@@ -533,10 +538,19 @@ class Activation(Layer):
     def rectifier(self) -> bool:
         return self.function.rectifier
 
+    @property
+    def params(self):
+        return self.function.params
+
+    @property
+    def grad_attributes(self) -> tuple[str, ...]:
+        # One gradient per parameter of the function, named after it (dalpha).
+        return tuple(f"d{name}" for name in self.function.param_attributes)
+
     def build(self, n_in, rng, dtype=np.float64):
         self.function.build(n_in, dtype)
-        self.params = self.function.params
-        self.grads = [np.zeros_like(p) for p in self.params]
+        for name, param in zip(self.grad_attributes, self.params, strict=True):
+            setattr(self, name, np.zeros_like(param))
         return n_in
 
     def forward(self, X, training=False, rows=None):
@@ -545,10 +559,10 @@ class Activation(Layer):
         return self._A
 
     def backward(self, dY, input_grad=True):
-        for grad, value in zip(
-            self.grads, self.function.parameter_gradients(self._Z, dY), strict=True
-        ):
-            grad[...] = value
+        if self.function.param_attributes:  # PReLU; skipped in the common case
+            gradients = self.function.parameter_gradients(self._Z, dY)
+            for grad, value in zip(self.grads, gradients, strict=True):
+                grad[...] = value
         if not input_grad:
             return None
         return self.function.backward(self._Z, self._A, dY)

@@ -19,6 +19,17 @@ optimizers never need to know which layer they talk to:
     ``grads[i]``; ``state`` (running statistics) is saved and restored with the
     parameters but never touched by an optimizer.
 
+``param_attributes``, ``grad_attributes``, ``state_attributes``
+    Class attributes naming the attributes that hold those arrays (``("W",
+    "b")``): the three lists are read off them at each access (empty before
+    ``build``), so that every array has one owner. A list kept beside the
+    attributes would alias them, and a serializer that stores arrays on their
+    own (joblib's) would bring the two back apart: the optimizer would then
+    update arrays that prediction never reads. A layer may instead assign the
+    lists (``self.params = [self.s]``), which records the names of the
+    attributes holding those arrays (an array held by none becomes an
+    attribute of its own).
+
 ``cache_attributes``, ``scratch_attributes``
     Class attributes naming the layer's transient attributes, its one
     declaration of them: the values ``forward`` caches for ``backward``, which
@@ -77,11 +88,36 @@ class Layer:
     uses_row_keys: bool = False
     cache_attributes: tuple[str, ...] = ()
     scratch_attributes: tuple[str, ...] = ()
+    param_attributes: tuple[str, ...] = ()
+    grad_attributes: tuple[str, ...] = ()
+    state_attributes: tuple[str, ...] = ()
 
-    def __init__(self) -> None:
-        self.params: list[np.ndarray] = []
-        self.grads: list[np.ndarray] = []
-        self.state: list[np.ndarray] = []
+    @property
+    def params(self) -> list[np.ndarray]:
+        """The parameters, in the order of ``param_attributes``."""
+        return attribute_arrays(self, self.param_attributes)
+
+    @params.setter
+    def params(self, arrays: list[np.ndarray]) -> None:
+        self.param_attributes = adopt_arrays(self, arrays, "params")
+
+    @property
+    def grads(self) -> list[np.ndarray]:
+        """The gradients of the loss, same order as ``params``."""
+        return attribute_arrays(self, self.grad_attributes)
+
+    @grads.setter
+    def grads(self, arrays: list[np.ndarray]) -> None:
+        self.grad_attributes = adopt_arrays(self, arrays, "grads")
+
+    @property
+    def state(self) -> list[np.ndarray]:
+        """Arrays saved with the parameters that no optimizer updates."""
+        return attribute_arrays(self, self.state_attributes)
+
+    @state.setter
+    def state(self, arrays: list[np.ndarray]) -> None:
+        self.state_attributes = adopt_arrays(self, arrays, "state")
 
     @classmethod
     def transient_attributes(cls) -> tuple[frozenset[str], frozenset[str]]:
@@ -134,6 +170,28 @@ class Layer:
         return f"{type(self).__name__}({args})"
 
 
+def attribute_arrays(owner, names: tuple[str, ...]) -> list[np.ndarray]:
+    """``[owner.<name> for name in names]``, or ``[]`` before they are set (build)."""
+    attributes = vars(owner)
+    return [attributes[name] for name in names if name in attributes]
+
+
+def adopt_arrays(owner, arrays, kind: str) -> tuple[str, ...]:
+    """The names of ``owner``'s attributes that hold ``arrays`` (by identity).
+
+    An array that no attribute holds is stored as the attribute
+    ``_<kind>_<position>``, so that it too has exactly one owner.
+    """
+    names = []
+    for position, array in enumerate(arrays):
+        name = next((k for k, v in vars(owner).items() if v is array), None)
+        if name is None:
+            name = f"_{kind}_{position}"
+            setattr(owner, name, array)
+        names.append(name)
+    return tuple(names)
+
+
 class Dense(Layer):
     """Fully connected layer: ``Y = X W + b``.
 
@@ -170,6 +228,8 @@ class Dense(Layer):
 
     cache_attributes = ("_X",)
     scratch_attributes = ("_scratch",)
+    param_attributes = ("W", "b")
+    grad_attributes = ("dW", "db")
 
     def __init__(
         self,
@@ -202,8 +262,6 @@ class Dense(Layer):
         self.b = np.zeros(self.n_out, dtype=dtype)
         self.dW = np.zeros_like(self.W)
         self.db = np.zeros_like(self.b)
-        self.params = [self.W, self.b]
-        self.grads = [self.dW, self.db]
         self._ones = np.ones(0, dtype=dtype)
         self._scratch = np.empty(min(self.W.size, _BLOCK), dtype=dtype)
         return self.n_out
@@ -350,12 +408,14 @@ class _Normalization(Layer):
     """
 
     cache_attributes = ("_X_hat",)
+    param_attributes = ("gamma", "beta")
+    grad_attributes = ("dgamma", "dbeta")
 
     def build(self, n_in, rng, dtype=np.float64):
         self.gamma = np.ones(n_in, dtype=dtype)
         self.beta = np.zeros(n_in, dtype=dtype)
-        self.params = [self.gamma, self.beta]
-        self.grads = [np.zeros_like(self.gamma), np.zeros_like(self.beta)]
+        self.dgamma = np.zeros_like(self.gamma)
+        self.dbeta = np.zeros_like(self.beta)
         return n_in
 
     def _scale_and_shift(self, X_hat):
@@ -363,7 +423,7 @@ class _Normalization(Layer):
         return X_hat * self.gamma + self.beta
 
     def _affine_gradients(self, dY):
-        dgamma, dbeta = self.grads
+        dgamma, dbeta = self.dgamma, self.dbeta
         np.einsum("ij,ij->j", dY, self._X_hat, out=dgamma)
         np.sum(dY, axis=0, out=dbeta)
         return dgamma, dbeta
@@ -412,6 +472,7 @@ class BatchNorm(_Normalization):
     """
 
     cache_attributes = ("_training", "_weights", "_inv_std")
+    state_attributes = ("running_mean", "running_var")
 
     def __init__(self, momentum: float = 0.9, epsilon: float = 1e-5) -> None:
         super().__init__()
@@ -425,7 +486,6 @@ class BatchNorm(_Normalization):
     def build(self, n_in, rng, dtype=np.float64):
         self.running_mean = np.zeros(n_in, dtype=dtype)
         self.running_var = np.ones(n_in, dtype=dtype)
-        self.state = [self.running_mean, self.running_var]
         return super().build(n_in, rng, dtype)
 
     def forward(self, X, training=False, rows=None):

@@ -45,10 +45,21 @@ class Sequential(Layer):
         n = self.n_in
         for layer in self.layers:
             n = layer.build(n, rng, self.dtype)
-        self.params = [p for layer in self.layers for p in layer.params]
-        self.grads = [g for layer in self.layers for g in layer.grads]
-        self.state = [s for layer in self.layers for s in layer.state]
         return n
+
+    # Gathered from the layers at each access, never cached: a cached list would
+    # alias the layers' arrays (see skdeep.nn.layers).
+    @property
+    def params(self):
+        return [p for layer in self.layers for p in layer.params]
+
+    @property
+    def grads(self):
+        return [g for layer in self.layers for g in layer.grads]
+
+    @property
+    def state(self):
+        return [s for layer in self.layers for s in layer.state]
 
     def _mark_dense_feeding_rectifiers(self) -> None:
         # For init="auto", a Dense layer needs to know which activation reads its

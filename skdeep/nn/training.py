@@ -413,6 +413,8 @@ def _run_epoch(
     history,
 ) -> float:  # fmt: skip
     total, n = 0.0, X.shape[0]
+    # Gathered once: the layers keep their arrays for the whole epoch.
+    params, grads = network.params, network.grads
     gather_X, gather_y = _BatchGatherer(X, batch_size), _BatchGatherer(y, batch_size)
     for rows in _batches(n, batch_size, rng, shuffle):
         X_batch, y_batch = gather_X(rows), gather_y(rows)
@@ -424,7 +426,7 @@ def _run_epoch(
         if not math.isfinite(value):
             _raise_diverged(optimizer, history, value)
         network.backward(d_scores, input_grad=False)
-        optimizer.step(network.params, network.grads)
+        optimizer.step(params, grads)
         network.apply_constraints()
         # The epoch loss weighs each batch by its share of the rows (or weights).
         share = X_batch.shape[0] / n if w_batch is None else w_batch.sum()
@@ -433,7 +435,7 @@ def _run_epoch(
         history.n_samples_seen += X_batch.shape[0]
     if sample_weight is not None:
         total /= float(sample_weight.sum())
-    if not all(np.isfinite(p).all() for p in network.params):
+    if not all(np.isfinite(p).all() for p in params):
         _raise_diverged(optimizer, history, math.nan)
     return total
 

@@ -129,6 +129,33 @@ def transient_attributes(cls: type) -> tuple[frozenset, frozenset]:
     return frozenset(), frozenset()
 
 
+def legacy_array_lists(cls: type) -> dict[str, str | None]:
+    """The lists that old files store for ``cls`` and that ``cls`` now computes.
+
+    skdeep 0.1.0.dev0 stored a layer's (and an activation function's)
+    ``params``, ``grads`` and ``state`` as lists beside the attributes they
+    aliased. Each maps to the class attribute naming the attributes the list
+    is now read from: loading takes from the list only the arrays whose
+    attributes the file lacks (the gradients of batch and layer norm had no
+    name of their own). ``None``: the list is gathered from other objects
+    (:class:`~skdeep.nn.Sequential`'s layers) and loading drops it.
+    """
+    from .. import nn
+
+    names = {
+        "params": "param_attributes",
+        "grads": "grad_attributes",
+        "state": "state_attributes",
+    }
+    if issubclass(cls, nn.Sequential):
+        return dict.fromkeys(names)
+    if issubclass(cls, nn.Layer):
+        return names
+    if issubclass(cls, nn.activations.ActivationFunction):
+        return {"params": names["params"]}
+    return {}
+
+
 @functools.cache
 def _must_be_none() -> dict[type, tuple[str, ...]]:
     from sklearn.pipeline import Pipeline

@@ -35,7 +35,10 @@ per-block views still write into its moment estimates after loading.
 
 Objects are rebuilt with ``cls.__new__(cls)`` and their ``__dict__`` filled in:
 no ``__init__``, ``__setstate__`` or ``__reduce__`` runs, and ``cls`` comes from
-the allow-list dictionary, never from importing a name found in the file.
+the allow-list dictionary, never from importing a name found in the file. The
+``params``, ``grads`` and ``state`` lists that files of skdeep 0.1.0.dev0 hold
+for each layer are not set: the layers compute them from their attributes, and
+take from them only the arrays that had no attribute of their own.
 """
 
 from __future__ import annotations
@@ -105,7 +108,8 @@ class _Encoder:
             return value
         if kind is float:
             return encode_float(value)
-        if kind is np.ndarray:
+        # A memory map (joblib.load(..., mmap_mode="r")) is saved as its data.
+        if kind is np.ndarray or kind is np.memmap:
             return {"__array__": self.add_array(value, path)}
         if isinstance(value, np.generic):
             return _encode_scalar(value, path)
@@ -452,6 +456,10 @@ class _Decoder:
         else:
             params = {}
         attributes = self.decode_attributes(node.get("attributes"), f"{path}<{short}>")
+        legacy = allow.legacy_array_lists(cls)
+        legacy_lists = {
+            legacy[kind]: attributes.pop(kind) for kind in legacy if kind in attributes
+        }
         if params.keys() & attributes.keys():
             raise ValueError(
                 f"{path}: {sorted(params.keys() & attributes.keys())} are given both "
@@ -471,6 +479,7 @@ class _Decoder:
                 )
         vars(obj).update(params)
         vars(obj).update(attributes)
+        _adopt_legacy_lists(obj, legacy_lists, f"{path}<{short}>")
         if get_param_names is not None:
             problem = allow.parameter_problem(obj)
             if problem is not None:
@@ -485,6 +494,27 @@ class _Decoder:
                 raise ValueError(f"{path}: invalid attribute name {key!r}.")
             attributes[key] = self.decode(value, f"{path}.{key}")
         return attributes
+
+
+def _adopt_legacy_lists(obj, lists: dict[str | None, object], path: str) -> None:
+    """Give ``obj`` the arrays of an old file's ``params``/``grads``/``state``
+    lists that it lacks as attributes (see ``allow.legacy_array_lists``);
+    ``lists`` maps the class attribute naming them to the stored list."""
+    for names_attribute, arrays in lists.items():
+        expect(arrays, list, f"{path}: a stored array list")
+        if names_attribute is None:
+            continue
+        try:
+            names = getattr(obj, names_attribute)
+        except AttributeError as error:  # Activation names them after its function
+            raise ValueError(f"{path}: incomplete object ({error}).") from error
+        if len(names) != len(arrays):
+            raise ValueError(
+                f"{path}: {len(arrays)} stored arrays for the {len(names)} "
+                f"attributes {list(names)}."
+            )
+        for name, array in zip(names, arrays, strict=True):
+            vars(obj).setdefault(name, array)
 
 
 _HANDLERS = {

@@ -1,7 +1,9 @@
 """Layers: gradient checks, forward semantics, regularization and dtypes."""
 
+import io
 from copy import deepcopy
 
+import joblib
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -368,3 +370,56 @@ def test_a_copy_leaves_out_what_a_subclass_declares(rng):
     assert not {"_scaled", "_X"} & vars(copy).keys()
     assert_array_equal(copy._scratch, np.zeros_like(layer._scratch))
     assert_array_equal(copy.W, layer.W)
+
+
+def test_the_lists_are_read_off_the_attributes_they_name(rng):
+    """``params``, ``grads`` and ``state`` hold no arrays of their own, so they
+    cannot drift apart from the attributes that forward and backward use."""
+    assert nn.Dense(3).params == []  # before build
+    dense = _built(nn.Dense(3), 4, rng)
+    dense.W = rng.normal(size=(4, 3))
+    assert dense.params[0] is dense.W and dense.grads[1] is dense.db
+    norm = _built(nn.BatchNorm(), 4, rng)
+    norm.running_var = np.full(4, 2.0)
+    assert norm.state[1] is norm.running_var and norm.grads[0] is norm.dgamma
+    prelu = _built(nn.Activation("prelu"), 4, rng)
+    prelu.function.alpha = np.zeros(4)
+    assert prelu.params[0] is prelu.function.alpha and prelu.grads[0] is prelu.dalpha
+
+
+class _Scale(nn.Layer):
+    """A layer written the way earlier versions documented: it assigns its lists."""
+
+    cache_attributes = ("_X",)
+
+    def build(self, n_in, rng, dtype=np.float64):
+        self.s = rng.uniform(0.5, 2.0, size=n_in).astype(dtype)
+        self.params = [self.s]
+        self.grads = [np.zeros_like(self.s)]
+        return n_in
+
+    def forward(self, X, training=False, rows=None):
+        self._X = X
+        return X * self.s
+
+    def backward(self, dY, input_grad=True):
+        self.grads[0][...] = np.einsum("ij,ij->j", dY, self._X)
+        return dY * self.s if input_grad else None
+
+
+def test_assigned_lists_become_names_so_a_joblib_copy_trains_what_it_predicts_with(
+    rng,
+):
+    layer = _built(_Scale(), 4, rng)
+    assert layer.param_attributes == ("s",)  # the attribute holding the array
+    assert layer.grads[0] is layer._grads_0  # an array no attribute held
+    buffer = io.BytesIO()
+    joblib.dump(layer, buffer)
+    buffer.seek(0)
+    copy = joblib.load(buffer)
+    X = rng.normal(size=(5, 4))
+    before = copy.forward(X)
+    copy.backward(np.ones_like(before))
+    nn.optimizers.get("sgd", learning_rate=0.1).step(copy.params, copy.grads)
+    assert_allclose(copy.s, layer.s - 0.1 * X.sum(axis=0))
+    assert_allclose(copy.forward(X), X * copy.s)

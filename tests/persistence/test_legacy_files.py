@@ -82,3 +82,32 @@ def test_a_legacy_cosine_network_trains_on_with_warm_start():
     ]
     assert_allclose(model.history_["learning_rate"][-2:], expected, rtol=1e-12)
     assert len(model.loss_curve_) == epochs_before + 2
+
+
+NETWORK_FILES = [path for path in FILES if "mlp" in path.stem or "norm" in path.stem]
+
+
+@pytest.mark.parametrize("path", NETWORK_FILES, ids=lambda path: path.stem)
+def test_a_legacy_network_trains_on_as_the_same_model_saved_today(path, tmp_path):
+    # Files of 0.1.0.dev0 store each layer's params, grads and state as lists
+    # aliasing its attributes (batch and layer norm's gradients only there).
+    # Loaded, the network trains the arrays it predicts with, as the same model
+    # saved by this version does.
+    legacy = skdeep.load(path)
+    skdeep.save(legacy, tmp_path / "today.skdeep")
+    today = skdeep.load(tmp_path / "today.skdeep")
+    X, y = _data(path.stem, legacy)
+    method = "predict_proba" if is_classifier(legacy) else "predict"
+    before = getattr(legacy, method)(X[::7])
+    for model in (legacy, today):
+        if hasattr(model, "partial_fit"):
+            model.partial_fit(X, y)
+        else:  # L-BFGS, or inside a pipeline
+            network = model[-1] if hasattr(model, "steps") else model
+            network.set_params(warm_start=True, max_iter=2)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model.fit(X, y)
+    after = getattr(legacy, method)(X[::7])
+    assert not np.allclose(after, before)
+    assert_array_equal(getattr(today, method)(X[::7]), after)

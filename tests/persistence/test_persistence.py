@@ -416,6 +416,52 @@ def _with_header(change, estimator=None) -> io.BytesIO:
     return _zip(members)
 
 
+def test_a_model_loaded_from_joblib_memory_maps_saves_its_data(tmp_path):
+    model = MLPClassifier(**FAST).fit(X, CLASSES)
+    joblib.dump(model, tmp_path / "model.joblib")
+    mapped = joblib.load(tmp_path / "model.joblib", mmap_mode="r")
+    assert type(mapped.coefs_[0]) is np.memmap
+    loaded = _round_trip(mapped)
+    assert type(loaded.coefs_[0]) is np.ndarray
+    assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+def _layer(header, position):
+    return header["estimator"]["attributes"]["network_"]["attributes"]["layers"][
+        position
+    ]
+
+
+@pytest.mark.parametrize(
+    "position, change, message",
+    [
+        (0, dict(grads=[]), r"0 stored arrays for the 2 attributes \['dW', 'db'\]"),
+        (0, dict(params={"__array__": 1}), "expected a JSON list"),
+        (1, dict(function=None, grads=[]), "incomplete object"),
+    ],
+)
+def test_malformed_legacy_array_lists_are_refused(position, change, message):
+    # Files of 0.1.0.dev0 hold a layer's params/grads/state lists, of which
+    # loading takes the arrays that have no attribute of their own.
+    def tamper(header):
+        _layer(header, position)["attributes"].update(change)
+
+    with pytest.raises(ValueError, match=message):
+        skdeep.load(_with_header(tamper, MLPClassifier(**FAST).fit(X, CLASSES)))
+
+
+def test_legacy_array_lists_are_not_kept_beside_the_attributes():
+    def add_lists(header):
+        dense = _layer(header, 0)["attributes"]
+        dense.update(params=[dense["W"], dense["b"]], grads=[dense["dW"], dense["db"]])
+        dense.update(state=[])
+
+    loaded = skdeep.load(_with_header(add_lists, MLPClassifier(**FAST).fit(X, CLASSES)))
+    dense = loaded.network_.layers[0]
+    assert not {"params", "grads", "state"} & vars(dense).keys()
+    assert dense.params[0] is dense.W and dense.grads[1] is dense.db
+
+
 class _Marker:
     """Unpickling it creates a file: the proof that code would have run."""
 
