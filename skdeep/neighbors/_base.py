@@ -15,6 +15,7 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
+from sklearn.neighbors import sort_graph_by_row_values
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils._sparse import _align_api_if_sparse
 from sklearn.utils.validation import check_is_fitted, check_non_negative
@@ -30,21 +31,30 @@ ALGORITHMS = ("auto", "ball_tree", "kd_tree", "brute")
 def _valid_metrics(algorithm: str) -> set[str]:
     """The metric names scikit-learn accepts with ``algorithm`` (among ours).
 
-    Its trees know every registered name and alias but not 'precomputed';
-    its brute force knows 'precomputed' but not the aliases 'p' and
-    'infinity'. Read at fit time, so that a metric added to the registry
-    counts.
+    Its trees know the registered names and aliases their metric class lists
+    (``Metric.trees``) but not 'precomputed'; its brute force knows
+    'precomputed' but not the aliases 'p' and 'infinity'. Read at fit time,
+    so that a metric added to the registry counts.
     """
     names = set(_metrics.METRICS) | set(_metrics.ALIASES)
     if algorithm == "brute":
         return (names - {"p", "infinity"}) | {"precomputed"}
-    return names
+    return {name for name in names if algorithm in _metric_class(name).trees}
+
+
+def _metric_class(name: str) -> type[_metrics.Metric]:
+    return _metrics.METRICS[_metrics.ALIASES.get(name, name)]
 
 
 def _check_algorithm_metric(algorithm: str, metric) -> None:
     """Refuse the (algorithm, metric) pairs that scikit-learn refuses."""
     if algorithm == "auto":
-        algorithm = "brute" if metric == "precomputed" else "ball_tree"
+        # scikit-learn's 'auto' falls back on brute force for the metrics
+        # that its trees do not know.
+        tree = callable(metric) or (
+            metric != "precomputed" and "ball_tree" in _metric_class(metric).trees
+        )
+        algorithm = "ball_tree" if tree else "brute"
     if callable(metric):
         if algorithm == "kd_tree":
             raise ValueError(
@@ -55,6 +65,54 @@ def _check_algorithm_metric(algorithm: str, metric) -> None:
             f"Metric {metric!r} not valid with algorithm={algorithm!r}; valid "
             f"ones: {sorted(_valid_metrics(algorithm))}. Metric can also be a "
             "callable function."
+        )
+
+
+def _check_minkowski_power(p, algorithm: str) -> None:
+    """Refuse a Minkowski power outside (0, inf], and 0 < p < 1 with the trees.
+
+    For 0 < p < 1 the Minkowski "distance" breaks the triangle inequality (a
+    semimetric), which scikit-learn's trees need and brute force does not.
+    """
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not (0 < p <= np.inf):
+        raise ValueError(
+            f"The Minkowski power p must be a float in (0, inf], got {p!r}."
+        )
+    if p >= 1:
+        return
+    if algorithm in ("kd_tree", "ball_tree"):
+        raise ValueError(
+            f'algorithm="{algorithm}" does not support 0 < p < 1 for the '
+            "Minkowski metric. To resolve this problem either set p >= 1 or "
+            'algorithm="brute".'
+        )
+    warn(
+        "Mind that for 0 < p < 1, Minkowski metrics are not distance metrics. "
+        "Continuing the execution with `algorithm='brute'`.",
+        UserWarning,
+    )
+
+
+def _check_graph_format(graph) -> None:
+    """Refuse the sparse formats that cannot tell a stored zero distance (a
+    neighbour at distance 0) from an absent entry, as scikit-learn does."""
+    if graph.format not in ("csr", "csc", "coo", "lil"):
+        raise TypeError(
+            f"Sparse matrix in {graph.format!r} format is not supported due to "
+            "its handling of explicit zeros"
+        )
+
+
+def _check_sparse_queries(algorithm: str, points) -> None:
+    """Refuse sparse queries where scikit-learn's trees would answer them.
+
+    scikit-learn fits its trees on dense training points only, and a tree
+    cannot query sparse points.
+    """
+    if algorithm in ("kd_tree", "ball_tree") and not sp.issparse(points):
+        raise ValueError(
+            f"{algorithm} does not work with sparse matrices. Densify the data, "
+            "or set algorithm='brute'"
         )
 
 
@@ -78,7 +136,7 @@ class _KNNBase(BaseEstimator):
         "weights": [StrOptions({"uniform", "distance"}), callable, None],
         "algorithm": [StrOptions(set(ALGORITHMS))],
         "leaf_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "p": [Interval(numbers.Real, 1, None, closed="both"), None],  # [1, inf]
+        "p": [Interval(numbers.Real, 0, None, closed="right"), None],  # (0, inf]
         "metric": [
             StrOptions(set(_metrics.METRICS) | set(_metrics.ALIASES) | {"precomputed"}),
             callable,
@@ -112,34 +170,55 @@ class _KNNBase(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.input_tags.pairwise = self.metric == "precomputed"
+        tags.input_tags.allow_nan = (
+            isinstance(self.metric, str)
+            and self.metric in _metrics.METRICS
+            and _metrics.METRICS[self.metric].allow_nan
+        )
         return tags
 
     def _validate_X(self, X, **kwargs):
         """``validate_data`` for training points or queries; ``kwargs`` go to it.
 
-        A precomputed distance matrix must be dense and non-negative; float32
-        points must keep their distances within float32's range.
+        A precomputed distance matrix must be non-negative (a sparse one is a
+        neighbours graph, see :func:`_check_precomputed_graph`); float32
+        points must keep their distances within float32's range; NaN is a
+        missing value for the metrics that allow it ('nan_euclidean').
         """
         precomputed = self.metric == "precomputed"
+        reset = kwargs.get("reset", True)
+        given = X
+        if precomputed and sp.issparse(X):
+            _check_graph_format(X)
+        elif sp.issparse(X) and not reset:
+            _check_sparse_queries(self.algorithm, self._index.points)
         out = validate_data(
             self,
             X,
             dtype=_FLOATS,
             order="C",
-            accept_sparse=False if precomputed else "csr",
+            accept_sparse="csr",
+            ensure_all_finite=(
+                "allow-nan" if self.__sklearn_tags__().input_tags.allow_nan else True
+            ),
             **kwargs,
         )
         X = out[0] if isinstance(out, tuple) else out
         if precomputed:
             check_non_negative(X, "X")
-            if kwargs.get("reset", True) and X.shape[0] != X.shape[1]:
+            if sp.issparse(X):
+                # Sorted in a copy unless validation already made one.
+                X = sort_graph_by_row_values(
+                    X, copy=X is given, warn_when_not_sorted=True
+                )
+            if reset and X.shape[0] != X.shape[1]:
                 raise ValueError(
                     "Precomputed matrix must be square. Input is a "
                     f"{X.shape[0]}x{X.shape[1]} matrix."
                 )
-        elif kwargs.get("reset", True) or self._index.points.dtype == np.float32:
+        elif reset or self._index.points.dtype == np.float32:
             check_float32_distances(X)
-        return out
+        return (X, *out[1:]) if isinstance(out, tuple) else X
 
     def _metric_strategy(self, sparse_input: bool):
         """The metric strategy, ``effective_metric_`` and
@@ -158,6 +237,12 @@ class _KNNBase(BaseEstimator):
             return _pairwise.UserMetric(metric, params), metric, params
         if metric == "precomputed":
             return _pairwise.Precomputed(), metric, params
+        if sparse_input and not _metric_class(metric).sparse:
+            raise ValueError(
+                f"Metric '{metric}' not valid for sparse input. Use a metric "
+                "that accepts sparse input, or densify the data. Metric can "
+                "also be a callable function."
+            )
         if metric not in ("minkowski", "p"):
             _check_no_params(metric, params)
             return _metrics.get_metric(metric), metric, {}
@@ -169,14 +254,7 @@ class _KNNBase(BaseEstimator):
                 "Weighted Minkowski distances (metric_params 'w') are not supported."
             )
         _check_no_params(metric, params)
-        if (
-            isinstance(p, bool)
-            or not isinstance(p, numbers.Real)
-            or not (1 <= p <= np.inf)
-        ):
-            raise ValueError(
-                f"The Minkowski power p must be a float in [1, inf], got {p!r}."
-            )
+        _check_minkowski_power(p, self.algorithm)
         strategy = _metrics.get_metric("minkowski", p)
         if metric == "p":
             return strategy, metric, dict(self.metric_params or {})
@@ -249,6 +327,9 @@ default=None
                     f"{X.shape[0]}: there are fewer training points than "
                     "neighbours asked for."
                 )
+        graph = self._index.points if X is None else X
+        if self.metric == "precomputed" and sp.issparse(graph):
+            _pairwise.check_graph_neighbors(graph, n_neighbors, X is None)
         dist, ind = _distances.kneighbors(
             X,
             self._index,

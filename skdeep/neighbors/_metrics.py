@@ -17,17 +17,22 @@ things, and knows nothing else about it:
 :class:`Euclidean` ranks by one matrix product; :class:`Manhattan` and
 :class:`Chebyshev` accumulate integer tiles of coordinates rounded to a grid
 (:class:`_Grid`), and float tiles when the grid is too coarse;
-:class:`Minkowski` accumulates float tiles of ``|q − x|^p``. ``METRICS`` maps
+:class:`Minkowski` accumulates float tiles of ``|q − x|^p`` (for 0 < p < 1
+too: neither the ranking nor its error bound needs the triangle inequality);
+:class:`NanEuclidean` and :class:`Haversine` fill their blocks exactly with
+scikit-learn's pairwise functions. ``METRICS`` maps
 the estimators' ``metric`` names to them: adding a metric is one class here
 and its entry there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.metrics.pairwise import haversine_distances, nan_euclidean_distances
 
 from .._validation import largest_magnitude
 from ..nn._registry import lookup
@@ -79,6 +84,12 @@ class Metric:
     #: Whether ``rank`` fills the block with the exact distances themselves
     #: (no error bound, no refinement: the search keeps each row's k smallest).
     exact_block: ClassVar[bool] = False
+    #: The ``algorithm`` values whose scikit-learn trees accept this metric.
+    trees: ClassVar[frozenset] = frozenset({"ball_tree", "kd_tree"})
+    #: Whether scikit-learn accepts sparse input with this metric.
+    sparse: ClassVar[bool] = True
+    #: Whether missing values (NaN) in X are allowed with this metric.
+    allow_nan: ClassVar[bool] = False
 
     def __init__(self, p: float | None = None):
         pass
@@ -413,11 +424,47 @@ class Chebyshev(_OnGrid):
         return _gamma(2, dtype)  # a difference and its absolute value; max is exact
 
 
+class _SklearnPairwise(Metric):
+    """A metric whose block scikit-learn's public pairwise function computes
+    exactly (``function(Q, X)``); slower than the ranked metrics."""
+
+    exact_block = True
+    sparse = False
+    function: ClassVar[Callable]
+
+    def rank(self, Q, index, out):
+        out[...] = type(self).function(Q, index.points)
+        return 0.0, np.zeros(Q.shape[0])
+
+
+class NanEuclidean(_SklearnPairwise):
+    """Euclidean over the coordinates present in both points, scaled up for
+    the missing ones: ``√(n_features / n_present · Σ_present (q − x)²)``, as
+    scikit-learn's ``nan_euclidean_distances`` (NaN marks a missing value)."""
+
+    name = "nan_euclidean"
+    trees = frozenset()
+    allow_nan = True
+    function = staticmethod(nan_euclidean_distances)
+
+
+class Haversine(_SklearnPairwise):
+    """The great-circle distance on the unit sphere between two points given
+    as (latitude, longitude) in radians, as scikit-learn's
+    ``haversine_distances`` (2 features only)."""
+
+    name = "haversine"
+    trees = frozenset({"ball_tree"})
+    function = staticmethod(haversine_distances)
+
+
 METRICS: dict[str, type[Metric]] = {
     "euclidean": Euclidean,
     "manhattan": Manhattan,
     "chebyshev": Chebyshev,
     "minkowski": Minkowski,
+    "nan_euclidean": NanEuclidean,
+    "haversine": Haversine,
 }
 
 #: scikit-learn's other names of the registered metrics: names, not classes.

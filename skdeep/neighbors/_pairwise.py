@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.metrics import pairwise_distances
 
 from ._metrics import Metric
@@ -17,14 +18,44 @@ from ._metrics import Metric
 
 class Precomputed(Metric):
     """Distances given by the user: a query's row is its distance to each
-    training point (the training set itself is the square matrix of fit)."""
+    training point (the training set itself is the square matrix of fit).
+
+    A sparse row is a neighbours graph's row: its stored entries (explicit
+    zeros included) are the query's candidate neighbours, the others none.
+    """
 
     name = "precomputed"
     exact_block = True
 
     def rank(self, Q, index, out):
-        out[...] = Q
+        if sp.issparse(Q):
+            Q = sp.csr_array(Q)
+            out[...] = np.inf
+            rows = np.repeat(np.arange(Q.shape[0]), np.diff(Q.indptr))
+            out[rows, Q.indices] = Q.data
+        else:
+            out[...] = Q
         return 0.0, np.zeros(Q.shape[0])
+
+
+def check_graph_neighbors(graph, n_neighbors: int, exclude_self: bool) -> None:
+    """Refuse a precomputed neighbours graph with fewer than ``n_neighbors``
+    stored neighbours in some row (a row's own point excluded if
+    ``exclude_self``), in scikit-learn's words."""
+    graph = sp.csr_array(graph)
+    stored = np.diff(graph.indptr)
+    if exclude_self:
+        rows = np.repeat(np.arange(graph.shape[0]), stored)
+        stored = stored - np.bincount(
+            rows[graph.indices == rows], minlength=graph.shape[0]
+        )
+    fewest = int(stored.min()) if stored.size else n_neighbors
+    if fewest < n_neighbors:
+        raise ValueError(
+            f"{n_neighbors} neighbors per samples are required, but some samples "
+            f"have only {fewest} neighbors in precomputed graph matrix. Decrease "
+            "number of neighbors used or recompute the graph with more neighbors."
+        )
 
 
 class UserMetric(Metric):

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy.spatial.distance import cdist
 from sklearn import config_context
 from sklearn.datasets import load_digits, load_iris, load_wine
 from sklearn.model_selection import StratifiedKFold, cross_val_score
@@ -382,12 +383,40 @@ def test_unknown_metric_lists_the_valid_ones():
         assert f"'{name}'" in str(error.value)
 
 
-@pytest.mark.parametrize("p", [0.5, 0, -2])
-def test_p_below_one_is_rejected(p):
+@pytest.mark.parametrize("p", [0, -2])
+def test_p_not_positive_is_rejected(p):
     with pytest.raises(
-        ValueError, match=r"'p' parameter of KNN must be .* range \[1(\.0)?, inf\]"
+        ValueError, match=r"'p' parameter of KNN must be .* range \(0(\.0)?, inf\]"
     ):
         KNN(p=p).fit(np.eye(3), [0, 1, 2])
+
+
+@pytest.mark.parametrize("algorithm", ["auto", "brute"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_p_below_one_warns_and_finds_scikit_learns_neighbours(rng, algorithm, dtype):
+    # 0 < p < 1 is a semimetric: scikit-learn's brute force takes it, warning.
+    X, Q = (
+        rng.normal(size=(80, 6)).astype(dtype),
+        rng.normal(size=(12, 6)).astype(dtype),
+    )
+    y = rng.normal(size=80)
+    with pytest.warns(UserWarning, match="Mind that for 0 < p < 1"):
+        ours = KNNRegressor(5, p=0.5, algorithm=algorithm).fit(X, y)
+    theirs = KNeighborsRegressor(5, p=0.5, algorithm="brute").fit(X, y)
+    dist, ind = ours.kneighbors(Q)
+    assert_array_equal(ind, theirs.kneighbors(Q)[1])
+    assert_allclose(
+        dist, cdist(Q, X, "minkowski", p=0.5)[np.arange(12)[:, None], ind], rtol=1e-5
+    )
+    assert_allclose(ours.predict(Q), theirs.predict(Q), rtol=1e-5)
+
+
+@pytest.mark.parametrize("algorithm", ["kd_tree", "ball_tree"])
+def test_p_below_one_is_refused_with_the_trees(algorithm):
+    with pytest.raises(
+        ValueError, match=f'algorithm="{algorithm}" does not support 0 < p < 1'
+    ):
+        KNN(p=0.5, algorithm=algorithm).fit(np.eye(3), [0, 1, 2])
 
 
 def test_weight_callables_are_checked():

@@ -136,7 +136,7 @@ def test_p_given_twice_warns_at_the_users_line():
         ),
         ({"metric": "minkowski", "p": None}, ValueError, "Minkowski power p"),
         (
-            {"metric": "minkowski", "metric_params": {"p": 0.5}, "p": None},
+            {"metric": "minkowski", "metric_params": {"p": -0.5}, "p": None},
             ValueError,
             "Minkowski power p",
         ),

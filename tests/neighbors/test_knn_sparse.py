@@ -135,9 +135,43 @@ def test_a_tree_algorithm_with_sparse_input_warns_as_scikit_learn(rng):
         KNN(2, algorithm="kd_tree").fit(X, y)
 
 
-def test_sparse_precomputed_matrices_are_refused():
-    with pytest.raises(TypeError, match="Sparse data was passed"):
-        KNN(1, metric="precomputed").fit(sp.csr_array(np.eye(3)), [0, 1, 2])
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "lil"])
+def test_sparse_precomputed_graphs_match_scikit_learn(rng, fmt):
+    # A KNeighborsTransformer graph: each row's stored entries are its
+    # candidate neighbours, its own point stored as an explicit zero.
+    from sklearn.neighbors import KNeighborsRegressor, KNeighborsTransformer
+
+    X, Q, y = rng.normal(size=(60, 4)), rng.normal(size=(9, 4)), rng.normal(size=60)
+    transformer = KNeighborsTransformer(n_neighbors=6, mode="distance").fit(X)
+    train, test = (transformer.transform(A).asformat(fmt) for A in (X, Q))
+    ours = KNNRegressor(4, metric="precomputed").fit(train, y)
+    theirs = KNeighborsRegressor(4, metric="precomputed").fit(train, y)
+    for A in (test, None):
+        for a, b in zip(ours.kneighbors(A), theirs.kneighbors(A), strict=True):
+            assert_allclose(a, b)
+    assert_allclose(ours.predict(test), theirs.predict(test))
+
+
+def test_a_precomputed_graph_with_too_few_neighbours_is_refused(rng):
+    graph = sp.csr_array(np.triu(rng.uniform(1, 2, size=(5, 5)), 1))
+    model = KNN(2, metric="precomputed").fit(graph, [0, 1, 0, 1, 0])
+    with pytest.raises(ValueError, match="2 neighbors per samples are required"):
+        model.kneighbors(graph)
+
+
+@pytest.mark.parametrize("fmt", ["dok", "bsr"])
+def test_precomputed_formats_without_explicit_zeros_are_refused(fmt):
+    graph = sp.csr_array(np.eye(3)).asformat(fmt)
+    with pytest.raises(TypeError, match="handling of explicit zeros"):
+        KNN(1, metric="precomputed").fit(graph, [0, 1, 2])
+
+
+@pytest.mark.parametrize("algorithm", ["kd_tree", "ball_tree"])
+def test_sparse_queries_are_refused_after_a_dense_tree_fit(rng, algorithm):
+    X = rng.normal(size=(10, 3))
+    model = KNN(1, algorithm=algorithm).fit(X, np.arange(10) % 2)
+    with pytest.raises(ValueError, match="does not work with sparse matrices"):
+        model.predict(sp.csr_array(X))
 
 
 def test_the_tags_declare_sparse_input():

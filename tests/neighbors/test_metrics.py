@@ -39,7 +39,11 @@ def test_the_estimators_accept_exactly_the_registered_metric_names(Estimator):
         assert model.effective_metric_ == name
 
 
-@pytest.mark.parametrize("name", sorted(metrics.METRICS))
+# The metrics with a rank pass to refine (the others fill exact blocks).
+RANKED = sorted(n for n, cls in metrics.METRICS.items() if not cls.exact_block)
+
+
+@pytest.mark.parametrize("name", RANKED)
 def test_exact_rank_values_become_the_distance(rng, name):
     metric = metrics.get_metric(name, 3)
     Q, X = rng.normal(size=(30, 7)), rng.normal(size=(30, 7))
@@ -123,7 +127,7 @@ def test_the_grid_pass_bounds_its_error_from_the_exact_distances(rng, name):
     assert (error <= index.grid.scale * abs_tol[:, None]).all()
 
 
-@pytest.mark.parametrize("name", sorted(metrics.METRICS))
+@pytest.mark.parametrize("name", RANKED)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_the_float_rank_pass_stays_within_its_bound(rng, name, dtype):
     # Rank values equal the exact ones up to a constant per row (‖q‖² for
@@ -141,3 +145,58 @@ def test_the_float_rank_pass_stays_within_its_bound(rng, name, dtype):
         exact = exact - np.einsum("ij,ij->i", Q, Q, dtype=np.float64)[:, None]
     error = np.abs(out.astype(np.float64) - exact)
     assert (error <= rel * np.abs(exact) + abs_tol[:, None]).all()
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.9])
+def test_exact_rank_values_become_the_semimetric_distance_for_p_below_one(rng, p):
+    metric = metrics.get_metric("minkowski", p)
+    Q, X = rng.normal(size=(30, 7)), rng.normal(size=(30, 7))
+    got = metric.to_distance(metric.exact_rank(Q - X))
+    want = (np.abs(Q - X) ** p).sum(axis=1) ** (1 / p)
+    assert_allclose(got, want, rtol=1e-13)
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_rank_pass_stays_within_its_bound_for_p_below_one(rng, p, dtype):
+    # The bound of the summed powers needs no triangle inequality.
+    metric = metrics.get_metric("minkowski", p)
+    X = (rng.integers(-2048, 2049, size=(150, 6)) / 1024).astype(dtype)
+    Q = (rng.integers(-2048, 2049, size=(20, 6)) / 1024).astype(dtype)
+    index = distances.FittedIndex(X, metric)
+    out = np.empty((20, 150), dtype=dtype)
+    rel, abs_tol = metric.rank(Q, index, out)
+    diff = Q[:, None, :].astype(np.float64) - X[None, :, :]
+    exact = metric.exact_rank(diff.reshape(-1, 6)).reshape(20, 150)
+    error = np.abs(out.astype(np.float64) - exact)
+    assert (error <= rel * np.abs(exact) + abs_tol[:, None]).all()
+
+
+def test_nan_euclidean_distances_are_scikit_learns(rng):
+    from sklearn.metrics.pairwise import nan_euclidean_distances
+
+    X = rng.normal(size=(40, 5))
+    X[rng.random(X.shape) < 0.2] = np.nan
+    Q = rng.normal(size=(7, 5))
+    Q[rng.random(Q.shape) < 0.2] = np.nan
+    model = KNN(4, metric="nan_euclidean").fit(X, np.arange(40) % 2)
+    dist, ind = model.kneighbors(Q)
+    full = nan_euclidean_distances(Q, X)
+    want = np.argsort(full, axis=1, kind="stable")[:, :4]
+    assert_array_equal(ind, want)
+    assert_allclose(dist, np.take_along_axis(full, want, axis=1))
+
+
+def test_haversine_distances_are_scikit_learns(rng):
+    from sklearn.neighbors import KNeighborsRegressor
+
+    X, Q = rng.uniform(-1.5, 1.5, size=(50, 2)), rng.uniform(-1.5, 1.5, size=(9, 2))
+    y = rng.normal(size=50)
+    ours = KNNRegressor(3, metric="haversine").fit(X, y)
+    theirs = KNeighborsRegressor(3, metric="haversine").fit(X, y)
+    for a, b in zip(ours.kneighbors(Q), theirs.kneighbors(Q), strict=True):
+        assert_allclose(a, b)
+    with pytest.raises(ValueError, match="only valid in 2 dimensions"):
+        KNNRegressor(3, metric="haversine").fit(X[:, [0, 1, 1]], y).predict(
+            Q[:, [0, 1, 1]]
+        )

@@ -12,6 +12,21 @@ _ONLY = "uses only scikit-learn's {}; no KNeighborsClassifier or KNeighborsRegre
 _RADIUS = "this parametrisation runs scikit-learn's {}, which skdeep does not have"
 _SOLVER = "solver {!r}, which skdeep's LogisticRegression does not have"
 _CV = "tests scikit-learn's LogisticRegressionCV, which skdeep does not have"
+_MIXIN = (
+    "reads scikit-learn's private KNeighborsMixin (issubclass) to choose the "
+    "parameter, so passes the radius as n_neighbors, more than there are samples"
+)
+# The string metrics of test_neigh_predictions_algorithm_agnosticity; its
+# DistanceMetric object parametrisations (DM_*) stay applicable.
+_AGNOSTICITY_METRICS = (
+    "chebyshev",
+    "cityblock",
+    "euclidean",
+    "l1",
+    "l2",
+    "manhattan",
+    "minkowski",
+)
 _ARRAY_API = "array API dispatch (array_api_dispatch=True), unsupported by skdeep"
 
 NOT_APPLICABLE = {
@@ -40,6 +55,17 @@ NOT_APPLICABLE = {
         "test_neighbor_regressors_loocv[*-nn_model1]": _RADIUS.format(
             "RadiusNeighborsRegressor"
         ),
+        # n_neighbors, radius = 50, 500 and 100, 1000 on 100 samples.
+        **{
+            f"test_neigh_predictions_algorithm_agnosticity[*-{k}-{r}-{m}-100-100-10]": (
+                _MIXIN
+            )
+            for k, r in ((50, 500), (100, 1000))
+            for m in _AGNOSTICITY_METRICS
+        },
+        "test_neighbors_minkowski_semimetric_algo_warn": "asserts scikit-learn's "
+        "private attribute _fit_method (the warning itself is tested in "
+        "tests/neighbors/test_knn.py)",
         "test_unsupervised_inputs": "fits on scikit-learn's fitted NearestNeighbors, "
         "BallTree and KDTree objects as X, inputs only scikit-learn's own "
         "neighbors estimators accept",
