@@ -183,22 +183,35 @@ class BaseNetwork(BaseEstimator):
 
     def _build_network(self, n_features, n_outputs, hidden, rng, dtype):
         norm = {"batch": nn.BatchNorm, "layer": nn.LayerNorm, None: None}
+        init = self._initializers()
         layers = []
         for units, rate in hidden:
-            layers.append(
-                nn.Dense(units, init=self.weight_init, max_norm=self.max_norm)
-            )
+            layers.append(nn.Dense(units, **init, max_norm=self.max_norm))
             if self.normalization is not None:
                 layers.append(norm[self.normalization]())
             layers.append(nn.Activation(self.activation))
             if rate > 0:
                 layers.append(nn.Dropout(rate))
-        layers.append(
-            nn.Dense(n_outputs, init=self.weight_init, max_norm=self.max_norm)
-        )
+        layers.append(nn.Dense(n_outputs, **init, max_norm=self.max_norm))
         network = nn.Sequential(layers)
         network.build(n_features, rng, dtype)
         return network
+
+    def _initializers(self) -> dict[str, str]:
+        """The Dense layers' ``init`` and ``bias_init`` for ``weight_init``.
+
+        'auto' is scikit-learn's rule for every layer, the output layer
+        included: kernels and biases from U(-a, a), a = √(f / (fan_in +
+        fan_out)), f = 2 for logistic hidden units, else 6 (Glorot uniform).
+        Our other activations take f = 6 as scikit-learn's non-logistic ones
+        do; He or LeCun are one ``weight_init`` away. A named initializer
+        draws the kernels, and the biases start at zero.
+        """
+        if self.weight_init != "auto":
+            return {"init": self.weight_init, "bias_init": "zeros"}
+        logistic = nn.activations.ACTIVATIONS[self.activation] is nn.activations.Sigmoid
+        name = "sklearn_logistic_uniform" if logistic else "glorot_uniform"
+        return {"init": name, "bias_init": name}
 
     def _set_penalties(self, network, rows: float) -> None:
         # ½·alpha‖W‖² (and l1‖W‖₁) divided by the nominal weighted batch size, as

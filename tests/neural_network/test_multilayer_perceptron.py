@@ -283,8 +283,8 @@ def test_multilabel_and_multioutput(rng):
         dict(activation="mish", max_norm=2.0),
         dict(solver="adagrad", learning_rate="step", learning_rate_init=0.05),
         dict(solver="sgd", learning_rate="invscaling", learning_rate_init=2.0),
-        dict(solver="rmsprop", learning_rate="exponential"),
-        dict(learning_rate="inverse_time"),
+        dict(solver="rmsprop", learning_rate="exponential", learning_rate_init=0.01),
+        dict(learning_rate="inverse_time", learning_rate_init=0.01),
         dict(learning_rate="cosine_restarts"),
         dict(learning_rate=nn.schedules.CosineAnnealing(0.01, T_max=20)),
     ],
@@ -493,13 +493,14 @@ def test_warm_start_may_switch_from_lbfgs_to_a_stochastic_solver(blobs):
 
 
 def test_lbfgs_refuses_batch_norm_statistics_that_overflow():
-    # float32 features near 1e19: the hidden units' variance passes float32's
+    # float32 features near 2e19: the hidden units' variance passes float32's
     # maximum, and running statistics of inf would predict one constant.
-    X = np.array([[-6e18], [-6e18], [8e18], [7e18]], dtype=np.float32)
+    X = np.array([[-1.8e19], [-1.8e19], [2.4e19], [2.1e19]], dtype=np.float32)
     y = np.array([0, 0, 1, 1])
     clf = MLPClassifier(
-        hidden_layer_sizes=(4,), solver="lbfgs", normalization="batch", max_iter=6
-    )
+        hidden_layer_sizes=(4,), solver="lbfgs", normalization="batch", max_iter=6,
+        random_state=0,
+    )  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         with pytest.raises(ValueError, match=r"diverged.*standardise the input"):
