@@ -12,7 +12,9 @@ predictions are decoded.
 from __future__ import annotations
 
 import copy
+import functools
 import math
+import types
 from abc import abstractmethod
 from numbers import Integral, Real
 from typing import ClassVar
@@ -183,22 +185,35 @@ class BaseNetwork(BaseEstimator):
 
     def _build_network(self, n_features, n_outputs, hidden, rng, dtype):
         norm = {"batch": nn.BatchNorm, "layer": nn.LayerNorm, None: None}
+        init = self._initializers()
         layers = []
         for units, rate in hidden:
-            layers.append(
-                nn.Dense(units, init=self.weight_init, max_norm=self.max_norm)
-            )
+            layers.append(nn.Dense(units, **init, max_norm=self.max_norm))
             if self.normalization is not None:
                 layers.append(norm[self.normalization]())
             layers.append(nn.Activation(self.activation))
             if rate > 0:
                 layers.append(nn.Dropout(rate))
-        layers.append(
-            nn.Dense(n_outputs, init=self.weight_init, max_norm=self.max_norm)
-        )
+        layers.append(nn.Dense(n_outputs, **init, max_norm=self.max_norm))
         network = nn.Sequential(layers)
         network.build(n_features, rng, dtype)
         return network
+
+    def _initializers(self) -> dict[str, str]:
+        """The Dense layers' ``init`` and ``bias_init`` for ``weight_init``.
+
+        'auto' is scikit-learn's rule for every layer, the output layer
+        included: kernels and biases from U(-a, a), a = √(f / (fan_in +
+        fan_out)), f = 2 for logistic hidden units, else 6 (Glorot uniform).
+        Our other activations take f = 6 as scikit-learn's non-logistic ones
+        do; He or LeCun are one ``weight_init`` away. A named initializer
+        draws the kernels, and the biases start at zero.
+        """
+        if self.weight_init != "auto":
+            return {"init": self.weight_init, "bias_init": "zeros"}
+        logistic = nn.activations.ACTIVATIONS[self.activation] is nn.activations.Sigmoid
+        name = "sklearn_logistic_uniform" if logistic else "glorot_uniform"
+        return {"init": name, "bias_init": name}
 
     def _set_penalties(self, network, rows: float) -> None:
         # ½·alpha‖W‖² (and l1‖W‖₁) divided by the nominal weighted batch size, as
@@ -242,8 +257,7 @@ class BaseNetwork(BaseEstimator):
 
     def _epochs(self, X, Y, sample_weight, rng, incremental, loss) -> Epochs:
         """What every run trains on (the validation rows held out), and how long."""
-        # partial_fit is one epoch on the data it is given: like scikit-learn's
-        # SGDClassifier, it leaves early stopping to the caller's loop.
+        # partial_fit refuses early stopping (see _check_solver).
         train, validation = (X, Y, sample_weight), None
         if self.early_stopping and not incremental:
             # The classes are the one-hot columns of the softmax: stratify by them.
@@ -438,10 +452,17 @@ class BaseNetwork(BaseEstimator):
         return X.astype(dtype, copy=False)
 
     def _check_solver(self) -> bool:
+        """Whether ``partial_fit`` is available: raises if not."""
         if self.solver not in STOCHASTIC_SOLVERS:
             raise AttributeError(
                 "partial_fit is only available for stochastic optimizers. "
                 f"{self.solver} is not stochastic."
+            )
+        if self.early_stopping:
+            raise PartialFitUnavailableError(
+                "partial_fit does not support early_stopping=True: one epoch on "
+                "the data given leaves nothing to hold out. Set "
+                "early_stopping=False and stop in your own loop."
             )
         return True
 
@@ -449,6 +470,33 @@ class BaseNetwork(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def stochastic_partial_fit(method):
+    """Make ``method`` (``partial_fit``) an attribute only where
+    :meth:`BaseNetwork._check_solver` allows it.
+
+    Like scikit-learn's ``available_if``, which would turn the
+    :class:`PartialFitUnavailableError` into a bare ``AttributeError``.
+    """
+
+    class Available:
+        def __get__(self, obj, owner=None):
+            if obj is None:
+                return method
+            obj._check_solver()
+            return types.MethodType(method, obj)
+
+    return functools.update_wrapper(Available(), method)
+
+
+class PartialFitUnavailableError(AttributeError, ValueError):
+    """``partial_fit`` with ``early_stopping=True``.
+
+    A :class:`ValueError`, as scikit-learn raises, and an :class:`AttributeError`,
+    so that ``hasattr(estimator, "partial_fit")`` says it is not available (as it
+    does for 'lbfgs') and scikit-learn's checks do not call it.
+    """
 
 
 def _dense_layers(network) -> list:

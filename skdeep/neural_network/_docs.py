@@ -113,8 +113,12 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         Rescale each unit's incoming weight vector to at most this norm after
         every step.
     weight_init : str, default='auto'
-        Weight initializer: 'auto' (He for rectifiers, Glorot otherwise) or a
-        name from :mod:`skdeep.nn.initializers`. Biases start at zero."""
+        'auto' is scikit-learn's initialization: weights and biases of every
+        layer from U(-a, a), a = √(6 / (fan_in + fan_out)), or √(2 / (fan_in +
+        fan_out)) for ``activation='logistic'`` ('sigmoid'); the other
+        activations take the first, as in scikit-learn. Or a name from
+        :mod:`skdeep.nn.initializers` for the weights ('he_uniform',
+        'lecun_normal', ...), with biases starting at zero."""
 
 TRAILING_PARAMETERS = """\
 n_init : int, default=1

@@ -11,7 +11,6 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
     check_classification_targets,
@@ -30,7 +29,7 @@ from .._validation import (
     check_numeric_targets,
     validate_data,
 )
-from ._base import BaseNetwork
+from ._base import BaseNetwork, stochastic_partial_fit
 from ._docs import ATTRIBUTES, PARAMETERS, TRAILING_PARAMETERS
 
 
@@ -185,7 +184,7 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
         """
         return self._fit(X, y, sample_weight)
 
-    @available_if(lambda est: est._check_solver())
+    @stochastic_partial_fit
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Train for one epoch over the given data, keeping the optimizer's state.
@@ -262,13 +261,6 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
                     f"`y` has classes not in `self.classes_`. `self.classes_` has "
                     f"{self.classes_}. 'y' has {seen}."
                 )
-        if len(self.classes_) < 2:
-            # A Python value in the message: 'a', not np.str_('a').
-            label = self.classes_.tolist()[0] if len(self.classes_) else None
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes in the "
-                f"data, but the data contains only one class: {label!r}."
-            )
 
     def _training_weights(self, sample_weight, X, y, incremental):
         """``sample_weight`` checked, times the weights of ``class_weight``."""
@@ -503,7 +495,7 @@ default='squared_error'
         """
         return self._fit(X, y, sample_weight)
 
-    @available_if(lambda est: est._check_solver())
+    @stochastic_partial_fit
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch over the given data, keeping the optimizer's state.

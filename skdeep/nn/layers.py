@@ -202,7 +202,10 @@ class Dense(Layer):
     init : str, default="auto"
         Kernel initializer (see :mod:`skdeep.nn.initializers`). ``"auto"`` uses He
         initialization when the layer feeds a rectifier (set by
-        :class:`~skdeep.nn.Sequential`), Glorot otherwise. Biases start at zero.
+        :class:`~skdeep.nn.Sequential`), Glorot otherwise.
+    bias_init : str, default="zeros"
+        Bias initializer, drawn at the kernel's scale (``fans=(n_in, n_out)``):
+        scikit-learn's MLPs draw biases like the kernel.
     l1, l2 : float, default=0
         Penalties ``l1·‖W‖₁ + ½·l2·‖W‖²`` added to the objective (biases are not
         penalised). Their gradients ``l1·sign(W) + l2·W`` are added in ``backward``.
@@ -236,6 +239,7 @@ class Dense(Layer):
         n_out: int,
         *,
         init: str = "auto",
+        bias_init: str = "zeros",
         l1: float = 0.0,
         l2: float = 0.0,
         max_norm: float | None = None,
@@ -248,8 +252,10 @@ class Dense(Layer):
         if max_norm is not None and not max_norm > 0:
             raise ValueError(f"max_norm must be None or > 0, got {max_norm!r}.")
         initializers.get(init)  # fail now on an unknown name, not at build time
+        initializers.get(bias_init)
         self.n_out = int(n_out)
         self.init = init
+        self.bias_init = bias_init
         self.l1 = l1
         self.l2 = l2
         self.max_norm = max_norm
@@ -259,7 +265,8 @@ class Dense(Layer):
     def build(self, n_in, rng, dtype=np.float64):
         init = initializers.get(self.init, rectifier=self.feeds_rectifier)
         self.W = init((n_in, self.n_out), rng, dtype)
-        self.b = np.zeros(self.n_out, dtype=dtype)
+        bias_init = initializers.get(self.bias_init, rectifier=self.feeds_rectifier)
+        self.b = bias_init((self.n_out,), rng, dtype, fans=(n_in, self.n_out))
         self.dW = np.zeros_like(self.W)
         self.db = np.zeros_like(self.b)
         self._ones = np.ones(0, dtype=dtype)

@@ -69,8 +69,8 @@ class History:
         Lowest training loss seen; best validation score seen (``-inf`` when
         there is no validation data).
     best_val_loss : float
-        Validation loss of the best epoch under early stopping (breaks ties
-        between equal validation scores).
+        Validation loss of the best epoch under early stopping (chooses among
+        epochs whose validation scores tie the best; never resets the count).
     no_improvement_count : int
         Consecutive epochs without an improvement larger than ``tol``.
     stopped : bool
@@ -171,7 +171,7 @@ def train(
         training loss is monitored and the last weights are kept.
     n_iter_no_change : int, default=10
         Stop after more than this many consecutive epochs whose monitored value
-        did not improve on the best by more than ``tol`` (scikit-learn's rule).
+        did not improve on the best by at least ``tol`` (scikit-learn's rule).
     tol : float or None, default=1e-4
         ``None`` never stops before ``epochs``.
     callbacks : tuple of callables ``history -> bool | None``
@@ -466,37 +466,33 @@ def _evaluate(network, loss, validation_data, validation_score, optimizer, histo
 
 
 def _update_best(history: History, early_stopping: bool, tol: float | None) -> bool:
-    """Track the best epoch and the no-improvement counter; True if this epoch is best.
+    """Count stalled epochs by scikit-learn's rule; True if this epoch is the best.
 
-    Mirrors scikit-learn's MLP: with early stopping the validation score is
-    monitored (higher is better), otherwise the training loss (lower is better).
-    One addition: a validation score within ``tol`` of the best one (accuracy
-    on a small validation set ties for many epochs) counts as an improvement
-    when the validation loss improved by more than ``tol``, so that a
-    saturated score does not stop training that is still making progress; the
-    weights kept are then those of the lowest validation loss among the
-    epochs whose score ties the best.
+    scikit-learn's MLP, exactly: with early stopping the validation score is
+    monitored, and an epoch whose score is below the best so far plus ``tol``
+    adds one to the count; otherwise the training loss is, and an epoch whose
+    loss is above the best minus ``tol`` adds one; any other epoch resets the
+    count. The best epoch (whose weights early stopping keeps) has the highest
+    validation score; among epochs that tie it exactly (accuracy on a small
+    validation set ties often) the lowest validation loss, where scikit-learn
+    keeps the first. The loss chooses weights only: it never resets the count.
     """
     tol = 0.0 if tol is None else tol
     epoch = history.n_epochs - 1
     if early_stopping:
         score = history.epochs["val_score"][-1]
         val_loss = history.epochs["val_loss"][-1]
-        beats = score > history.best_score + tol
-        ties = score >= history.best_score - tol
-        progress = beats or (ties and val_loss < history.best_val_loss - tol)
-        history.no_improvement_count = (
-            0 if progress else history.no_improvement_count + 1
+        stalled = score < history.best_score + tol
+        improved = score > history.best_score or (
+            score == history.best_score and val_loss < history.best_val_loss
         )
-        improved = beats or (ties and val_loss < history.best_val_loss)
         if improved:
             history.best_val_loss = val_loss
     else:
         loss = history.epochs["loss"][-1]
-        history.no_improvement_count = (
-            history.no_improvement_count + 1 if loss > history.best_loss - tol else 0
-        )
+        stalled = loss > history.best_loss - tol
         improved = loss < history.best_loss
+    history.no_improvement_count = history.no_improvement_count + 1 if stalled else 0
     if "val_score" in history.epochs:
         history.best_score = max(history.best_score, history.epochs["val_score"][-1])
     history.best_loss = min(history.best_loss, history.epochs["loss"][-1])

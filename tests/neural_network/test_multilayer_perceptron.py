@@ -10,6 +10,7 @@ import scipy.sparse
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import accuracy_score
+from sklearn.neural_network import MLPClassifier as SklearnMLPClassifier
 
 from skdeep import MLPClassifier, MLPRegressor, nn
 from skdeep._validation import as_generator
@@ -283,8 +284,8 @@ def test_multilabel_and_multioutput(rng):
         dict(activation="mish", max_norm=2.0),
         dict(solver="adagrad", learning_rate="step", learning_rate_init=0.05),
         dict(solver="sgd", learning_rate="invscaling", learning_rate_init=2.0),
-        dict(solver="rmsprop", learning_rate="exponential"),
-        dict(learning_rate="inverse_time"),
+        dict(solver="rmsprop", learning_rate="exponential", learning_rate_init=0.01),
+        dict(learning_rate="inverse_time", learning_rate_init=0.01),
         dict(learning_rate="cosine_restarts"),
         dict(learning_rate=nn.schedules.CosineAnnealing(0.01, T_max=20)),
     ],
@@ -357,9 +358,33 @@ def test_unknown_options_list_the_valid_ones(blobs):
         MLPClassifier((4,), solver="lbfgs", dropout=0.2).fit(X, y)
 
 
-def test_one_class_is_a_clear_error():
-    with pytest.raises(ValueError, match="only one class"):
-        MLPClassifier().fit(np.ones((5, 2)), [1] * 5)
+@pytest.mark.parametrize(
+    "options", [{}, dict(solver="lbfgs"), dict(early_stopping=True, max_iter=20)]
+)
+def test_one_class_fits_and_predicts_that_class_as_scikit_learns_does(options):
+    # scikit-learn: one logistic output trained towards LabelBinarizer's 0, and
+    # predict_proba's two columns [1 - p, p], the first for the one class.
+    X, y = np.random.default_rng(0).normal(size=(30, 2)), np.full(30, "only")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPClassifier((8,), random_state=0, **options).fit(X, y)
+        reference = SklearnMLPClassifier((8,), random_state=0, **options).fit(X, y)
+    np.testing.assert_array_equal(clf.classes_, ["only"])
+    np.testing.assert_array_equal(clf.predict(X), y)
+    assert clf.predict_proba(X).shape == reference.predict_proba(X).shape == (30, 2)
+    assert clf.n_outputs_ == reference.n_outputs_ == 1
+
+
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_partial_fit_with_early_stopping_raises_scikit_learns_error(Estimator, blobs):
+    X, y = blobs
+    model = Estimator(hidden_layer_sizes=(4,), early_stopping=True, max_iter=5)
+    model = _quiet(model, X, y)
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopp"):
+        model.partial_fit(X, y)
+    # Not available, as for 'lbfgs': scikit-learn's checks do not call it.
+    assert not hasattr(model, "partial_fit")
+    assert hasattr(model.set_params(early_stopping=False), "partial_fit")
 
 
 def test_divergence_names_the_learning_rate_and_leaves_no_model(rng):
@@ -493,13 +518,14 @@ def test_warm_start_may_switch_from_lbfgs_to_a_stochastic_solver(blobs):
 
 
 def test_lbfgs_refuses_batch_norm_statistics_that_overflow():
-    # float32 features near 1e19: the hidden units' variance passes float32's
+    # float32 features near 2e19: the hidden units' variance passes float32's
     # maximum, and running statistics of inf would predict one constant.
-    X = np.array([[-6e18], [-6e18], [8e18], [7e18]], dtype=np.float32)
+    X = np.array([[-1.8e19], [-1.8e19], [2.4e19], [2.1e19]], dtype=np.float32)
     y = np.array([0, 0, 1, 1])
     clf = MLPClassifier(
-        hidden_layer_sizes=(4,), solver="lbfgs", normalization="batch", max_iter=6
-    )
+        hidden_layer_sizes=(4,), solver="lbfgs", normalization="batch", max_iter=6,
+        random_state=0,
+    )  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         with pytest.raises(ValueError, match=r"diverged.*standardise the input"):

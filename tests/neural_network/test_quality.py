@@ -60,3 +60,21 @@ def test_regressor_r2_at_least_scikit_learns_on_diabetes():
     theirs = _mean_cv_score(SklearnMLPRegressor, X, y, cv, **params)
     assert theirs > 0.3  # a configuration that learns something, for both
     assert ours >= theirs - 0.02, (ours, theirs)
+
+
+@pytest.mark.slow
+def test_early_stopping_on_digits_stops_about_when_scikit_learns_does():
+    # Same order, not the same epoch: the draws and the splits differ. (A tied
+    # validation score with a better validation loss used to reset the count,
+    # and such fits ran 120 to 200 of the 200 epochs where scikit-learn ran 40.)
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    epochs = {}
+    for name, estimator_class in [("ours", MLPClassifier),
+                                  ("theirs", SklearnMLPClassifier)]:  # fmt: skip
+        epochs[name] = np.median(
+            [estimator_class(early_stopping=True, random_state=seed).fit(X, y).n_iter_
+             for seed in SEEDS]
+        )  # fmt: skip
+    assert epochs["ours"] < 2 * epochs["theirs"], epochs
+    assert epochs["theirs"] < 2 * epochs["ours"], epochs

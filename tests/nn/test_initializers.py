@@ -18,6 +18,8 @@ SCALES = {
     "he_normal": ("normal", math.sqrt(2 / FAN_IN)),
     "lecun_uniform": ("uniform", math.sqrt(3 / FAN_IN)),
     "lecun_normal": ("normal", math.sqrt(1 / FAN_IN)),
+    # scikit-learn's _init_coef for activation="logistic".
+    "sklearn_logistic_uniform": ("uniform", math.sqrt(2 / (FAN_IN + FAN_OUT))),
 }
 
 
@@ -73,3 +75,29 @@ def test_sequential_resolves_auto_from_the_next_activation(activation, limit, rn
 def test_unknown_initializer_lists_the_valid_names():
     with pytest.raises(ValueError, match=r"Unknown initializer 'ones'.*'he_normal'"):
         initializers.get("ones")
+
+
+@pytest.mark.parametrize("name", sorted(SCALES))
+def test_fans_give_a_bias_its_kernels_scale(name, rng):
+    kind, scale = SCALES[name]
+    b = initializers.get(name)(
+        (FAN_IN * FAN_OUT,), rng, np.float64, fans=(FAN_IN, FAN_OUT)
+    )
+    spread = scale / math.sqrt(3) if kind == "uniform" else scale
+    assert abs(b.std() - spread) < 0.01 * scale
+
+
+def test_dense_biases_start_at_zero_unless_bias_init_says_otherwise(rng):
+    plain = nn.Dense(300)
+    plain.build(200, rng, np.float32)
+    assert plain.b.dtype == np.float32 and not plain.b.any()
+    drawn = nn.Dense(300, init="glorot_uniform", bias_init="glorot_uniform")
+    drawn.build(200, rng, np.float32)
+    limit = math.sqrt(6 / 500)  # the kernel's (200, 300), not the bias's shape
+    assert drawn.b.dtype == np.float32
+    assert 0.95 * limit < np.abs(drawn.b).max() <= limit
+
+
+def test_dense_refuses_an_unknown_bias_initializer():
+    with pytest.raises(ValueError, match=r"Unknown initializer 'ones'"):
+        nn.Dense(3, bias_init="ones")

@@ -263,7 +263,8 @@ def test_invalid_layer_options_are_clear_errors(make, message):
 def test_layer_repr_shows_its_options():
     assert (
         repr(nn.Dense(4, l2=0.1))
-        == "Dense(n_out=4, init='auto', l1=0.0, l2=0.1, max_norm=None)"
+        == "Dense(n_out=4, init='auto', bias_init='zeros', l1=0.0, l2=0.1, "
+        "max_norm=None)"
     )
     assert (
         repr(nn.Activation("leaky_relu", alpha=0.2))

@@ -428,7 +428,7 @@ def test_rows_are_hashed_only_for_networks_that_read_the_keys(
     assert len(calls) == (1 if hashed else 0)
 
 
-def test_a_tied_validation_score_with_a_better_validation_loss_is_progress():
+def test_a_tied_score_with_a_better_validation_loss_keeps_its_weights_but_stalls():
     history = nn.History()
     history.epochs.update(val_loss=[], val_score=[])
     steps = [(0.9, 1.0), (0.9, 0.8), (0.9, 0.8), (0.95, 0.9)]
@@ -440,8 +440,73 @@ def test_a_tied_validation_score_with_a_better_validation_loss_is_progress():
         improved.append(nn.training._update_best(history, True, tol=1e-4))
         counts.append(history.no_improvement_count)
     assert improved == [True, True, False, True]
-    assert counts == [0, 0, 1, 0]
+    assert counts == [0, 1, 2, 0]
     assert history.best_epoch == 3 and history.best_val_loss == 0.9
+
+
+def _scikit_learn_counts(values, tol, *, higher_is_better):
+    """scikit-learn's _update_no_improvement_count, transcribed."""
+    count, best, counts = 0, -np.inf if higher_is_better else np.inf, []
+    for value in values:
+        if higher_is_better:
+            count = count + 1 if value < best + tol else 0
+            best = max(best, value)
+        else:
+            count = count + 1 if value > best - tol else 0
+            best = min(best, value)
+        counts.append(count)
+    return counts
+
+
+# Steps below, at and above tol = 0.01, ties, and a NaN score (which
+# scikit-learn's comparisons count as progress).
+SCORES = [0.5, 0.5, 0.505, 0.516, 0.52, 0.52, 0.5, 0.529, np.nan, 0.53, 0.545]
+VAL_LOSSES = [1.0, 1.1, 0.8, 0.7, 0.75, 0.6, 0.5, 0.65, 0.6, 0.6, 0.6]
+
+
+def test_the_validation_stall_count_is_scikit_learns():
+    history = nn.History()
+    history.epochs.update(val_loss=[], val_score=[])
+    counts, improved = [], []
+    for score, val_loss in zip(SCORES, VAL_LOSSES, strict=True):
+        history.epochs["loss"].append(1.0)
+        history.epochs["val_score"].append(score)
+        history.epochs["val_loss"].append(val_loss)
+        improved.append(nn.training._update_best(history, True, tol=0.01))
+        counts.append(history.no_improvement_count)
+    assert counts == _scikit_learn_counts(SCORES, 0.01, higher_is_better=True)
+    assert counts == [0, 1, 2, 0, 1, 2, 3, 4, 0, 1, 0]
+    # Weights: the best score; the lower validation loss among exact ties.
+    assert improved == [True, False, True, True, True, True, False, True, False,
+                        True, True]  # fmt: skip
+    assert history.best_epoch == 10
+
+
+def test_the_training_loss_stall_count_is_scikit_learns():
+    losses = [1.0, 0.995, 0.99, 0.978, 0.985, 0.97, 0.969, 0.955, 0.95]
+    history = nn.History()
+    counts = []
+    for loss in losses:
+        history.epochs["loss"].append(loss)
+        nn.training._update_best(history, False, tol=0.01)
+        counts.append(history.no_improvement_count)
+    assert counts == _scikit_learn_counts(losses, 0.01, higher_is_better=False)
+    assert counts == [0, 1, 2, 0, 1, 2, 3, 0, 1]
+
+
+def test_early_stopping_stops_when_scikit_learns_count_passes_the_patience(rng):
+    # Validation loss that keeps falling on a tied score no longer holds the
+    # stop off: the count passes n_iter_no_change=2 at the 7th epoch.
+    X, y = _blobs(rng, n=60)
+    scores = iter([0.5, 0.5, 0.505, 0.52, 0.52, 0.52, 0.525, 0.525] + [0.9] * 10)
+    adam = nn.optimizers.get("adam", learning_rate=0.01)
+    history = _train(
+        X, y, rng, optimizer=adam, epochs=20, validation_data=(X, y),
+        validation_score=lambda y_val, p: next(scores), early_stopping=True,
+        n_iter_no_change=2, tol=0.01,
+    )  # fmt: skip
+    assert history.stopped and history.n_epochs == 7
+    assert history.no_improvement_count == 3
 
 
 def test_on_plateau_can_continue_training(rng):
