@@ -366,7 +366,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             # constant to every intercept, changes no probability; report the
             # representative that sums to zero over the classes (as
             # scikit-learn's). A penalised optimum already does; without a
-            # penalty (C=inf) Newton's damping may drift along that direction.
+            # penalty (C=inf) the solvers may end anywhere along that direction.
             coef = coef - coef.mean(axis=0)
             intercept = intercept - intercept.mean()
         coef = np.ascontiguousarray(coef, dtype=X.dtype)
