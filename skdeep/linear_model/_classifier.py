@@ -62,6 +62,39 @@ MISSING_SOLVERS = {
     "for an l1 or elastic-net penalty, or 'sgd'/'adam' for minibatches",
 }
 
+
+def _sklearn_refusal(solver, C, l1_ratio, dual, n_classes) -> str:
+    """scikit-learn's error for these options with its ``solver``, or "".
+
+    Its checks, in its order (``_check_solver``, then ``fit``), with the
+    penalty its ``l1_ratio`` and ``C`` stand for.
+    """
+    if C == np.inf:
+        penalty = None
+    else:
+        penalty = {0: "l2", 1: "l1"}.get(l1_ratio, "elasticnet")
+    if solver not in ("liblinear", "saga") and penalty not in ("l2", None):
+        return (
+            f"Solver {solver} supports only 'l2' or None penalties, got {penalty} "
+            "penalty."
+        )
+    if solver != "liblinear" and dual:
+        return f"Solver {solver} supports only dual=False, got dual={dual}"
+    if penalty == "elasticnet" and solver != "saga":
+        return f"Only 'saga' solver supports elasticnet penalty, got solver={solver}."
+    if solver == "liblinear" and penalty is None:
+        return (
+            "C=np.inf as well as penalty=None is not supported for the liblinear solver"
+        )
+    if solver == "liblinear" and n_classes > 2:
+        return (
+            "The 'liblinear' solver does not support multiclass classification "
+            "(n_classes >= 3). Either use another solver or wrap the estimator "
+            "in a OneVsRestClassifier to keep applying a one-versus-rest scheme."
+        )
+    return ""
+
+
 # scikit-learn's message (SparseCoefMixin) when densify/sparsify come too early.
 _NOT_FITTED = "Estimator, %(name)s, must be fitted before {action}."
 
@@ -154,6 +187,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             self.class_weight, X, y, y_index, sample_weight, classes
         )
         check_two_classes(self, classes, y_index, sample_weight)
+        self._refuse_missing_solver(len(classes))
         self._one_vs_rest = False
         start = self._starting_point(X.shape[1], classes, X.dtype)
         self._score_columns = len(start[1])
@@ -229,13 +263,6 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_options(self):
         """Refuse what the parameter constraints cannot: solver-option pairs."""
-        if self.solver in MISSING_SOLVERS:
-            raise ValueError(
-                f"solver={self.solver!r} is one of scikit-learn's solvers that "
-                f"skdeep does not have: {MISSING_SOLVERS[self.solver]}. Solvers: "
-                "'lbfgs', 'newton' (also called 'newton-cholesky' or "
-                "'newton-cg'), 'gd', 'sgd', 'adam'."
-            )
         C, l1_ratio = self._C_and_l1_ratio()
         if l1_ratio > 0 and C != np.inf and self._solver() in ("lbfgs", "newton"):
             raise ValueError(
@@ -244,6 +271,28 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
                 "or elastic-net penalty use solver='gd' (proximal, exact zeros), "
                 "'sgd' or 'adam'."
             )
+
+    def _refuse_missing_solver(self, n_classes: int):
+        """Refuse scikit-learn's solvers that skdeep does not have.
+
+        The message also quotes scikit-learn's own refusal of these options
+        with that solver, when it has one, so that code written against
+        scikit-learn's messages still recognises them.
+        """
+        if self.solver not in MISSING_SOLVERS:
+            return
+        C, l1_ratio = self._C_and_l1_ratio()
+        refusal = _sklearn_refusal(
+            self.solver, C, l1_ratio, getattr(self, "dual", False), n_classes
+        )
+        if refusal:
+            refusal = f" scikit-learn would refuse these options too: {refusal}"
+        raise ValueError(
+            f"solver={self.solver!r} is one of scikit-learn's solvers that "
+            f"skdeep does not have: {MISSING_SOLVERS[self.solver]}. Solvers: "
+            "'lbfgs', 'newton' (also called 'newton-cholesky' or 'newton-cg'), "
+            f"'gd', 'sgd', 'adam'.{refusal}"
+        )
 
     def _C_and_l1_ratio(self) -> tuple[float, float]:
         """The C and l1_ratio the objective uses (LogisticRegression maps penalty)."""
@@ -317,7 +366,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             # constant to every intercept, changes no probability; report the
             # representative that sums to zero over the classes (as
             # scikit-learn's). A penalised optimum already does; without a
-            # penalty (C=inf) Newton's damping may drift along that direction.
+            # penalty (C=inf) the solvers may end anywhere along that direction.
             coef = coef - coef.mean(axis=0)
             intercept = intercept - intercept.mean()
         coef = np.ascontiguousarray(coef, dtype=X.dtype)
@@ -325,13 +374,21 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         return coef, intercept, np.asarray([result.n_iter], dtype=np.int32)
 
     def _warn_not_converged(self, result):
+        # Opens with scikit-learn's words for the solver that ran last (its
+        # "newton-cholesky" falls back to lbfgs as ours does), so that code
+        # matching scikit-learn's warnings still matches.
+        solver = result.finished_by or self.solver
+        if solver in ("newton", "newton-cholesky"):
+            head = f"Newton solver did not converge after {result.n_iter} iterations"
+        else:
+            head = f"{solver} failed to converge after {result.n_iter} iteration(s)"
         warn(
-            f"{type(self).__name__}(solver={self.solver!r}) did not converge: "
-            f"max |gradient| = {result.grad_max:.3g} > tol = {self.tol:g} after "
-            f"{result.n_iter} iterations (max_iter={self.max_iter}). Increase "
-            "max_iter, standardise the features (StandardScaler) or lower C; on "
-            "separable data with a large C the optimum lies far out and the "
-            f"coefficients keep growing. {result.message}".rstrip(),
+            f"{head} ({type(self).__name__}(solver={self.solver!r}), "
+            f"max_iter={self.max_iter}): max |gradient| = {result.grad_max:.3g} > "
+            f"tol = {self.tol:g}. Increase the number of iterations (max_iter), "
+            "standardise the features (StandardScaler) or lower C; on separable "
+            "data with a large C the optimum lies far out and the coefficients "
+            f"keep growing. {result.message}".rstrip(),
             ConvergenceWarning,
         )
 

@@ -242,7 +242,8 @@ class LogisticRegression(_LinearClassifier):
 
     def _check_options(self):
         """scikit-learn's refusals and warnings for its deprecated options."""
-        if self.dual:
+        # scikit-learn's liblinear has a dual form: fit refuses that solver.
+        if self.dual and self.solver != "liblinear":
             raise ValueError(
                 f"Solver {self.solver} supports only dual=False, got dual=True: "
                 "the dual formulation exists only in scikit-learn's 'liblinear' "

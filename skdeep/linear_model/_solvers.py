@@ -46,6 +46,7 @@ class SolverResult:
     converged: bool
     grad_max: float  # max |gradient| (or gradient mapping) at the returned θ
     message: str = ""
+    finished_by: str = ""  # the solver that ran last, when not the one asked for
 
 
 def _report(verbose: int, solver: str, it: int, value: float, grad_max: float):
@@ -88,7 +89,10 @@ def lbfgs(objective, theta0, *, max_iter: int, tol: float, verbose: int = 0):
     # as far as the arithmetic can tell -- a success if the gradient agrees.
     converged = result.status == 0 or grad_max <= tol
     message = str(result.message)
-    return SolverResult(theta, int(result.nit), converged, grad_max, message)
+    # scipy counts one iteration when given none (maxiter=0); scikit-learn
+    # reports at most max_iter, and so do we.
+    n_iter = min(int(result.nit), max_iter)
+    return SolverResult(theta, n_iter, converged, grad_max, message)
 
 
 def newton(
@@ -97,16 +101,25 @@ def newton(
     *,
     max_iter: int,
     tol: float,
-    null_space: np.ndarray | None = None,
+    flat_rows: np.ndarray | None = None,
     verbose: int = 0,
 ):
     """Newton's method: exact Hessian, Cholesky solve, Armijo backtracking.
 
-    ``null_space`` (optional, shape (n_params,)) is a unit direction in which
-    the objective is exactly flat -- the common shift of all multinomial
-    intercepts. The gradient is orthogonal to it, so adding ``c·uuᵀ`` to the
-    Hessian makes it invertible without changing the step's other components,
-    and the step never moves along u.
+    ``flat_rows`` (optional) lists the rows of θ along which the objective is
+    exactly flat when the same value is added to every column -- for the
+    multinomial, the intercepts, and without a penalty every row. With U the
+    unit vectors of those directions, the gradient is orthogonal to them, so
+    adding ``c·UUᵀ`` to the Hessian makes it invertible without changing the
+    step's other components, and the step never moves along them (the same
+    step from any representative of the same model).
+
+    When the Hessian is singular or too ill-conditioned for a Newton step
+    (more features than samples with a tiny penalty, collinear features), the
+    remaining iterations run
+    :func:`lbfgs` from the current point, as scikit-learn's
+    "newton-cholesky" does; ``n_iter`` counts both and ``finished_by`` says
+    "lbfgs".
     """
     theta = np.array(theta0, dtype=objective.dtype)
     value, grad = objective.value_and_gradient(theta)
@@ -114,11 +127,13 @@ def newton(
     n_iter = 0
     while grad_max > tol and n_iter < max_iter:
         H = objective.hessian(theta)
-        if null_space is not None:
-            scale = float(np.mean(np.diag(H))) or 1.0
-            H += scale * np.outer(null_space, null_space).astype(H.dtype)
-        step = -_cholesky_solve(H, grad.ravel()).reshape(theta.shape)
+        if flat_rows is not None:
+            _add_flat_directions(H, theta.shape, flat_rows)
+        solution = _newton_direction(H, grad.ravel())
+        if solution is None:
+            return _fall_back_to_lbfgs(objective, theta, n_iter, max_iter, tol, verbose)
         n_iter += 1
+        step = -solution.reshape(theta.shape)
         accepted = _armijo(objective.value, theta, value, grad, step)
         if accepted is None:
             break  # no decrease left that the arithmetic can see
@@ -129,28 +144,52 @@ def newton(
     return SolverResult(theta, n_iter, grad_max <= tol, grad_max)
 
 
-def _cholesky_solve(H: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Solve ``H x = g`` for symmetric positive (semi)definite H.
+def _add_flat_directions(H, shape, rows):
+    """``H += c·UUᵀ`` in place, U's unit vectors the equal shifts of ``rows``."""
+    n_columns = shape[1]
+    scale = float(np.mean(np.diag(H))) or 1.0
+    blocks = H.reshape(shape + shape)  # a view: H is contiguous
+    for row in rows:
+        blocks[row, :, row, :] += H.dtype.type(scale / n_columns)
 
-    When H is singular or too ill-conditioned for Cholesky (separable data with
-    a tiny penalty flattens the loss), a growing multiple of the mean diagonal
-    is added (Levenberg's damping): the result is still a descent direction.
+
+def _fall_back_to_lbfgs(objective, theta, n_iter, max_iter, tol, verbose):
+    """The iterations Newton has left, run by L-BFGS from θ.
+
+    The Newton iteration that gave up counts against ``max_iter`` but not in
+    ``n_iter`` (completed Newton iterations plus L-BFGS's), as in
+    scikit-learn.
     """
-    scale = float(np.mean(np.abs(np.diag(H)))) or 1.0
-    jitter = 0.0
-    eye = np.eye(H.shape[0], dtype=H.dtype)
-    for _ in range(20):
-        try:
-            factor = scipy.linalg.cho_factor(
-                H + jitter * eye if jitter else H, lower=True, check_finite=False
-            )
-            x = scipy.linalg.cho_solve(factor, g, check_finite=False)
-            if np.all(np.isfinite(x)):
-                return x
-        except np.linalg.LinAlgError:
-            pass
-        jitter = scale * 1e-10 if jitter == 0.0 else jitter * 100.0
-    return g / scale  # a scaled gradient step: always a descent direction
+    budget = max_iter - n_iter - 1
+    result = lbfgs(objective, theta, max_iter=budget, tol=tol, verbose=verbose)
+    result.n_iter += n_iter
+    result.finished_by = "lbfgs"
+    result.message = (
+        f"Newton's method met a singular or ill-conditioned Hessian after "
+        f"{n_iter} iteration(s) and L-BFGS ran the rest. {result.message}"
+    )
+    return result
+
+
+def _newton_direction(H: np.ndarray, g: np.ndarray) -> np.ndarray | None:
+    """Solve ``H x = g`` for symmetric positive definite H; None if it is singular.
+
+    None also when H is too ill-conditioned for the solution to mean anything:
+    LAPACK's estimate of its reciprocal condition number (1-norm) below the
+    dtype's machine epsilon, the test of scipy's LinAlgWarning by which
+    scikit-learn's "newton-cholesky" gives up.
+    """
+    try:
+        factor, lower = scipy.linalg.cho_factor(H, lower=True, check_finite=False)
+    except np.linalg.LinAlgError:
+        return None
+    pocon = scipy.linalg.lapack.get_lapack_funcs("pocon", (factor,))
+    anorm = float(np.abs(H).sum(axis=0).max())
+    rcond, info = pocon(factor, anorm, uplo="L" if lower else "U")
+    if info != 0 or not rcond >= np.finfo(H.dtype).eps:
+        return None
+    x = scipy.linalg.cho_solve((factor, lower), g, check_finite=False)
+    return x if np.all(np.isfinite(x)) else None
 
 
 def _armijo(value_fn, theta, value, grad, step, t: float = 1.0):
@@ -311,8 +350,9 @@ def solve(
     """Minimise ``objective`` (+ ``l1·‖W‖₁``) by "lbfgs", "newton" or "gd" (FISTA).
 
     Newton refuses (ValueError) when its Hessian would exceed
-    ``NEWTON_MAX_HESSIAN_BYTES``. A multinomial objective with intercepts is
-    flat along the common shift of the intercepts: Newton is told so.
+    ``NEWTON_MAX_HESSIAN_BYTES``. A multinomial objective is flat along the
+    common shift of the intercepts (and, without a penalty, of the
+    coefficients of each feature): Newton is told so.
     """
     common = dict(max_iter=max_iter, tol=tol, verbose=verbose)
     if solver == "lbfgs":
@@ -328,12 +368,15 @@ def solve(
             f"{NEWTON_MAX_HESSIAN_BYTES / 2**20:.0f} MiB budget). Use "
             "solver='lbfgs' (same optimum, memory linear in the features)."
         )
-    null_space = None
-    if objective.kind == "multinomial" and objective.fit_intercept:
-        u = np.zeros(objective.shape)
-        u[-1] = 1.0 / math.sqrt(objective.n_outputs)
-        null_space = u.ravel()
-    return newton(objective, theta0, null_space=null_space, **common)
+    flat_rows = None
+    if objective.kind == "multinomial":
+        n_rows = objective.shape[0]
+        # Without a penalty every row is flat; with one, only the intercepts.
+        if objective.l2 == 0:
+            flat_rows = np.arange(n_rows)
+        elif objective.fit_intercept:
+            flat_rows = np.array([n_rows - 1])
+    return newton(objective, theta0, flat_rows=flat_rows, **common)
 
 
 # --------------------------------------------------------------------------

@@ -318,3 +318,85 @@ def test_a_new_model_saves_that_it_is_multinomial(tmp_path):
     scores = X @ clf.coef_.T + clf.intercept_
     softmax = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
     assert_allclose(loaded.predict_proba(X), softmax, rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "solver, words",
+    [
+        ("lbfgs", "lbfgs failed to converge"),
+        ("newton-cg", "newton-cg failed to converge.* Increase the number of iter"),
+        ("newton-cholesky", "Newton solver did not converge after 1 iterations"),
+    ],
+)
+def test_convergence_warning_says_scikit_learns_words(solver, words):
+    X, y = load_iris(return_X_y=True)
+    y = (y == 1).astype(int)
+    with pytest.warns(ConvergenceWarning, match=words):
+        clf = LogisticRegression(solver=solver, max_iter=1, tol=1e-15).fit(X, y)
+    assert_array_equal(clf.n_iter_, [1])
+
+
+@pytest.mark.parametrize("max_iter", [100, 12, 1])
+def test_newton_falls_back_to_lbfgs_on_a_singular_hessian(max_iter):
+    # More features than samples and no real penalty: scikit-learn's
+    # newton-cholesky gives up at its first Hessian and runs lbfgs with the
+    # iterations left (the abandoned one counts against max_iter).
+    X, y = make_classification(n_samples=10, n_features=20, random_state=42)
+    options = dict(solver="newton-cholesky", C=1e30, max_iter=max_iter)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = SkLogisticRegression(**options).fit(X, y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ours = LogisticRegression(**options).fit(X, y)
+    assert_array_equal(ours.n_iter_, ref.n_iter_)
+    assert_allclose(ours.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
+    converged = max_iter == 100
+    messages = [str(w.message) for w in caught if w.category is ConvergenceWarning]
+    assert (messages == []) == converged
+    assert all(m.startswith("lbfgs failed to converge") for m in messages)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_unpenalized_multinomial_newton_steps_continue_under_warm_start(
+    fit_intercept,
+):
+    # Without a penalty the softmax is flat along equal shifts of every row:
+    # a step must not depend on which representative (centred or not) it
+    # starts from, so two steps at once equal two warm-started single steps.
+    X, y = load_iris(return_X_y=True)
+    options = dict(solver="newton-cholesky", C=np.inf, fit_intercept=fit_intercept)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        twice = LogisticRegression(max_iter=2, **options).fit(X, y)
+        stepwise = LogisticRegression(max_iter=1, warm_start=True, **options)
+        stepwise.fit(X, y).fit(X, y)
+    assert_allclose(stepwise.coef_, twice.coef_)
+    assert_allclose(stepwise.intercept_, twice.intercept_)
+
+
+@pytest.mark.parametrize(
+    "solver, options, y_kind",
+    [
+        ("liblinear", {}, "multiclass"),
+        ("sag", {"l1_ratio": 1}, "multiclass"),
+        ("liblinear", {"l1_ratio": 0.5}, "binary"),
+        ("liblinear", {"C": np.inf}, "binary"),
+        ("saga", {"dual": True}, "binary"),
+    ],
+)
+def test_refused_solver_quotes_scikit_learns_refusal(solver, options, y_kind):
+    X, y = load_iris(return_X_y=True)
+    if y_kind == "binary":
+        y = (y == 1).astype(int)
+    with pytest.raises(ValueError) as ref:
+        SkLogisticRegression(solver=solver, **options).fit(X, y)
+    with pytest.raises(ValueError) as ours:
+        LogisticRegression(solver=solver, **options).fit(X, y)
+    assert str(ref.value) in str(ours.value)
+
+
+def test_liblinear_with_dual_is_refused_as_missing_not_as_primal_only():
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match="'liblinear' is one of scikit-learn's"):
+        LogisticRegression(solver="liblinear", dual=True).fit(X, y == 1)

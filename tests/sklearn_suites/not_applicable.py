@@ -12,6 +12,14 @@ _ONLY = "uses only scikit-learn's {}; no KNeighborsClassifier or KNeighborsRegre
 _RADIUS = "this parametrisation runs scikit-learn's {}, which skdeep does not have"
 _SOLVER = "solver {!r}, which skdeep's LogisticRegression does not have"
 _CV = "tests scikit-learn's LogisticRegressionCV, which skdeep does not have"
+_SOLVERS = "fits and compares {}, which include {}: solvers skdeep does not have"
+_ONLY_SOLVER = (
+    "fits only with solver {!r}, which skdeep's LogisticRegression does not have"
+)
+_CALLBACKS = (
+    "scikit-learn 1.9's experimental callback API (set_callbacks), which "
+    "skdeep does not have"
+)
 _MIXIN = (
     "reads scikit-learn's private KNeighborsMixin (issubclass) to choose the "
     "parameter, so passes the radius as n_neighbors, more than there are samples"
@@ -163,8 +171,6 @@ NOT_APPLICABLE = {
     "test_sklearn_logistic.py": {
         # Solvers skdeep does not have ("sag" also matches "saga").
         "*[*liblinear*]": _SOLVER.format("liblinear"),
-        "*[*newton-cg*]": _SOLVER.format("newton-cg"),
-        "*[*newton-cholesky*]": _SOLVER.format("newton-cholesky"),
         "*[*sag*]": _SOLVER.format("sag/saga"),
         # scikit-learn's LogisticRegressionCV and private path functions.
         "*[LogisticRegressionCV*]": _CV,
@@ -187,18 +193,69 @@ NOT_APPLICABLE = {
         "private sklearn.linear_model._logistic._logistic_regression_path",
         "test_logistic_regression_path_init_coefs": "calls scikit-learn's "
         "private sklearn.linear_model._logistic._logistic_regression_path",
+        # Tests that run scikit-learn's 'liblinear', 'sag' or 'saga' inside (not
+        # parametrised by solver); where such a solver is the reference another
+        # solver is compared with, the comparison cannot run without it.
+        "test_consistency_path": "calls scikit-learn's private "
+        "sklearn.linear_model._logistic._logistic_regression_path, and fits "
+        "solvers 'sag', 'saga' and 'liblinear', which skdeep does not have",
+        "test_logistic_regression_solvers": _SOLVERS.format(
+            "every solver of SOLVERS", "'liblinear', 'sag' and 'saga'"
+        ),
+        "test_logistic_regression_solvers_multiclass": _SOLVERS.format(
+            "the solvers of SOLVERS but 'liblinear'", "'sag' and 'saga'"
+        )
+        + "; also fits scikit-learn's LogisticRegressionCV",
+        "test_logistic_regression_solvers_multiclass_unpenalized": _SOLVERS.format(
+            "the solvers of SOLVERS but 'liblinear'", "'sag' and 'saga'"
+        ),
+        "test_logistic_regression_class_weights": _SOLVERS.format(
+            "every solver of SOLVERS", "'liblinear', 'sag' and 'saga'"
+        ),
+        "test_logreg_l1": "compares solver 'saga' with solver 'liblinear', "
+        "neither of which skdeep has",
+        "test_saga_vs_liblinear": "compares solver 'saga' with solver "
+        "'liblinear', neither of which skdeep has",
+        "test_logistic_cv": _CV + ", fitted with solver 'liblinear'",
+        "test_logistic_regression_cv_refit": _CV + ", fitted with solver 'saga'",
+        "test_LogisticRegressionCV_GridSearchCV_elastic_net": _CV
+        + ", fitted with solver 'saga' (as is the GridSearchCV it is compared with)",
+        "test_scores_attribute_layout_elasticnet": _CV
+        + ", fitted with solver 'saga' (as are the models it is compared with)",
+        "test_warm_start_converge_LR": _ONLY_SOLVER.format("sag"),
+        "test_elastic_net_coeffs": _ONLY_SOLVER.format("saga"),
+        "test_elastic_net_vs_l1_l2": _ONLY_SOLVER.format("saga")
+        + " (through GridSearchCV and directly)",
+        "test_LogisticRegression_elastic_net_objective": _ONLY_SOLVER.format("saga"),
+        "test_elastic_net_versus_sgd": "compares SGDClassifier with "
+        "LogisticRegression(solver='saga'), a solver skdeep does not have",
+        "test_elastic_net_l1_l2_equivalence": _ONLY_SOLVER.format("saga"),
+        "test_lr_penalty_l1ratio_incompatible": "fits with solver 'saga', which "
+        "skdeep does not have (skdeep emits the warning it expects, then refuses "
+        "the solver)",
+        "test_l1_ratio_non_elasticnet": "fits with solver 'saga', which skdeep "
+        "does not have (skdeep emits the warning it expects, then refuses the "
+        "solver)",
+        "test_liblinear_dual_random_state": _ONLY_SOLVER.format("liblinear"),
+        "test_sample_and_class_weight_equivalence_liblinear": _ONLY_SOLVER.format(
+            "liblinear"
+        ),
+        "test_liblinear_decision_function_zero": _ONLY_SOLVER.format("liblinear"),
+        "test_logisticregression_liblinear_sample_weight": _ONLY_SOLVER.format(
+            "liblinear"
+        ),
+        "test_liblinear_with_large_values": "checks the error of solver "
+        "'liblinear' on values above 1e30, a solver skdeep does not have",
+        "test_liblinear_not_stuck": _ONLY_SOLVER.format("liblinear"),
+        "test_liblinear_multiclass_raises": "checks the multiclass error of "
+        "solver 'liblinear', a solver skdeep does not have",
+        "test_logreg_predict_proba_multinomial": "calls scikit-learn's private "
+        "LinearClassifierMixin._predict_proba_lr",
+        # scikit-learn 1.9's experimental callback API.
+        "test_logistic_regression_callback_support": _CALLBACKS,
+        "test_logistic_regression_callback_fitted_estimator": _CALLBACKS,
+        "test_logistic_regression_callback_support_warning": _CALLBACKS,
         "test_logistic_regression_array_api_compliance": _ARRAY_API,
         "test_logistic_regression_array_api_warm_start": _ARRAY_API,
-        # Parameters skdeep does not have.
-        "test_elastic_net_l1_l2_equivalence": "parameter 'penalty' (deprecated "
-        "since scikit-learn 1.8), which skdeep does not have",
-        "test_lr_penalty_l1ratio_incompatible": "parameter 'penalty', which skdeep "
-        "does not have",
-        "test_penalty_none": "parameter 'penalty', which skdeep does not have",
-        "test_penalty_deprecated": "parameter 'penalty', which skdeep does not have",
-        "test_elasticnet_l1_ratio_err_helpful": "parameter 'penalty', which skdeep "
-        "does not have",
-        "test_logisticregression_warns_with_n_jobs": "parameter 'n_jobs', which "
-        "skdeep's LogisticRegression does not have",
     },
 }
