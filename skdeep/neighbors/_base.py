@@ -245,8 +245,20 @@ class _KNNBase(BaseEstimator):
                     f"{X.shape[0]}x{X.shape[1]} matrix."
                 )
         elif reset or self._index.points.dtype == np.float32:
-            check_float32_distances(X)
+            check_float32_distances(
+                X, self._minkowski_power() if reset else self._index.p
+            )
         return (X, *out[1:]) if isinstance(out, tuple) else X
+
+    def _minkowski_power(self) -> float | None:
+        """The Minkowski power that 'minkowski' or 'p' will use, if it is a
+        valid power (``_metric_strategy`` refuses the others); else None."""
+        if not isinstance(self.metric, str) or self.metric not in ("minkowski", "p"):
+            return None
+        default = self.p if self.metric == "minkowski" else 2
+        p = (self.metric_params or {}).get("p", default)
+        valid = isinstance(p, numbers.Real) and not isinstance(p, bool) and p > 0
+        return float(p) if valid else None
 
     def _metric_strategy(self, X):
         """The metric strategy, ``effective_metric_`` and
