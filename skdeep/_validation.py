@@ -14,8 +14,10 @@ float64 never meets in practice:
   into ``inf`` coefficients and RuntimeWarnings.
 * Nearest neighbours compute distances in a scaled form that never overflows,
   but return them in the dtype of the data: the distance between float32
-  points of magnitude ``m`` in ``p`` features can reach ``2·p·m``, beyond
-  float32's range when ``m > max / (2·p)``. :func:`check_float32_distances`.
+  points of magnitude ``m`` in ``n`` features can reach ``2·n·m`` (and
+  ``n^(1/p)·2·m`` for a Minkowski power ``p < 1``), beyond float32's range
+  when ``m`` exceeds ``max`` divided by that factor.
+  :func:`check_float32_distances`.
 * Prediction multiplies queries by learned weights: float32 queries far larger
   than the training data can overflow there, which no check of the queries
   alone can foresee (it depends on the weights). The predictions are computed
@@ -188,13 +190,22 @@ def check_castable(array, dtype) -> None:
         )
 
 
-def check_float32_distances(X) -> None:
+def check_float32_distances(X, p: float | None = None) -> None:
     """Refuse float32 points whose distances may exceed float32's range.
 
-    Any Minkowski distance between two points of magnitude at most ``m`` in
-    ``p`` features is at most their Manhattan distance, ``2·p·m``; keeping it
-    below float32's maximum gives the bound ``m ≤ max / (2·p)``. float64 data
-    is never refused.
+    Between two points of magnitude at most ``m`` in ``n`` features, any
+    Minkowski distance of power ``p >= 1`` (and the other metrics') is at most
+    their Manhattan distance, ``2·n·m``; for ``0 < p < 1`` it reaches
+    ``n^(1/p)·2·m`` (all coordinate differences equal). Keeping it below
+    float32's maximum gives the bound ``m ≤ max / (2·n^(1/min(p, 1)))``.
+    float64 data is never refused.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        The points.
+    p : float or None, default=None
+        The Minkowski power when it is below 1; None (or ``p >= 1``) otherwise.
 
     Examples
     --------
@@ -204,17 +215,26 @@ def check_float32_distances(X) -> None:
     Traceback (most recent call last):
     ...
     ValueError: X holds values up to 9e+37; the distances between such float32 ...
+    >>> check_float32_distances(np.full((3, 2), 5e37, dtype=np.float32), p=0.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: X holds values up to 5e+37; the distances between such float32 ...
     """
     if X.dtype != np.float32:
         return
-    bound = FLOAT32_MAX / (2 * max(X.shape[1], 1))
+    n_features = max(X.shape[1], 1)
+    exponent = 1.0 if p is None or p >= 1 else 1.0 / p
+    with np.errstate(over="ignore"):  # tiny p: no magnitude but 0 is safe
+        bound = FLOAT32_MAX / (2 * np.power(float(n_features), exponent))
     peak = largest_magnitude(X)
     if peak > bound:
+        power = "" if exponent == 1.0 else f" and the Minkowski power p={p:g}"
         raise ValueError(
             f"X holds values up to {peak:.3g}; the distances between such float32 "
             f"points can exceed {FLOAT32_MAX:.3g}, the largest float32 (the limit "
-            f"for {X.shape[1]} features is {bound:.3g}). Standardise the features "
-            "(e.g. sklearn.preprocessing.StandardScaler) or pass float64 data."
+            f"for {X.shape[1]} features{power} is {bound:.3g}). Standardise the "
+            "features (e.g. sklearn.preprocessing.StandardScaler) or pass float64 "
+            "data."
         )
 
 

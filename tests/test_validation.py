@@ -166,6 +166,19 @@ def test_distances_bound_is_max_over_twice_the_features():
         check_float32_distances(_one_entry(-np.float32(bound) * np.float32(1.001)))
 
 
+@pytest.mark.parametrize("p", [0.5, 0.25])
+def test_distances_bound_for_a_minkowski_power_below_one(p):
+    # (Σ|d|^p)^(1/p) of n equal differences 2m is n^(1/p)·2m: above the p = 1
+    # bound for every n > 1.
+    bound = FLOAT32_MAX / (2 * N_FEATURES ** (1 / p))
+    below = np.nextafter(np.float32(bound), np.float32(0))
+    check_float32_distances(_one_entry(below), p=p)
+    with pytest.raises(ValueError, match=f"features and the Minkowski power p={p}"):
+        check_float32_distances(_one_entry(np.float32(bound) * np.float32(1.001)), p=p)
+    # Powers of 1 and more keep the Manhattan bound.
+    check_float32_distances(_one_entry(np.float32(bound) * np.float32(1.001)), p=1)
+
+
 def test_castable_and_finite_predictions():
     check_castable(np.array([[3e38]]), np.float32)
     with pytest.raises(ValueError, match="beyond the float32 range"):

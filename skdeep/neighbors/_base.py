@@ -2,8 +2,9 @@
 
 scikit-learn's rules for ``metric``, ``p``, ``metric_params`` and
 ``algorithm`` are resolved here into one metric strategy (``_metrics`` for the
-registered names and their aliases, ``_pairwise`` for 'precomputed' and
-callables), which the fitted index keeps; ``_distances`` runs the search.
+registered names and their aliases, ``_pairwise`` for 'precomputed',
+callables and scikit-learn ``DistanceMetric`` objects), which the fitted
+index keeps; ``_distances`` runs the search.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
-from sklearn.neighbors import sort_graph_by_row_values
+from sklearn.metrics import DistanceMetric
+from sklearn.neighbors import BallTree, KDTree, sort_graph_by_row_values
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils._sparse import _align_api_if_sparse
 from sklearn.utils.validation import check_is_fitted, check_non_negative
@@ -46,8 +48,33 @@ def _metric_class(name: str) -> type[_metrics.Metric]:
     return _metrics.METRICS[_metrics.ALIASES.get(name, name)]
 
 
+def _check_distance_metric(algorithm: str, metric: DistanceMetric, X) -> None:
+    """Refuse a ``DistanceMetric`` object where scikit-learn's search would.
+
+    Its trees (an explicit 'kd_tree' or 'ball_tree' on dense data) compute in
+    float64 and accept their own metrics only: they are built on one row to
+    raise their own errors. Brute force (also 'auto', and sparse data)
+    computes in the data's dtype: float64 data need a ``DistanceMetric64``,
+    float32 data a ``DistanceMetric32``.
+    """
+    if algorithm in ("kd_tree", "ball_tree") and not sp.issparse(X):
+        tree = KDTree if algorithm == "kd_tree" else BallTree
+        tree(X[:1], metric=metric)
+        return
+    dtype = X.dtype.type
+    if _pairwise.distance_metric_dtype(metric) is not dtype:
+        raise ValueError(
+            f"Unrecognized metric '{metric}' for {X.dtype} data: brute force "
+            "computes in the data's dtype; make the metric with "
+            f"DistanceMetric.get_metric(..., dtype=np.{X.dtype}) or pass "
+            f"{'float32' if dtype is np.float64 else 'float64'} data."
+        )
+
+
 def _check_algorithm_metric(algorithm: str, metric) -> None:
     """Refuse the (algorithm, metric) pairs that scikit-learn refuses."""
+    if isinstance(metric, DistanceMetric):
+        return  # checked against the data: _check_distance_metric
     if algorithm == "auto":
         # scikit-learn's 'auto' falls back on brute force for the metrics
         # that its trees do not know.
@@ -140,6 +167,7 @@ class _KNNBase(BaseEstimator):
         "metric": [
             StrOptions(set(_metrics.METRICS) | set(_metrics.ALIASES) | {"precomputed"}),
             callable,
+            DistanceMetric,
         ],
         "metric_params": [dict, None],
         "n_jobs": [None, numbers.Integral],
@@ -217,13 +245,27 @@ class _KNNBase(BaseEstimator):
                     f"{X.shape[0]}x{X.shape[1]} matrix."
                 )
         elif reset or self._index.points.dtype == np.float32:
-            check_float32_distances(X)
+            check_float32_distances(
+                X, self._minkowski_power() if reset else self._index.p
+            )
         return (X, *out[1:]) if isinstance(out, tuple) else X
 
-    def _metric_strategy(self, sparse_input: bool):
+    def _minkowski_power(self) -> float | None:
+        """The Minkowski power that 'minkowski' or 'p' will use, if it is a
+        valid power (``_metric_strategy`` refuses the others); else None."""
+        if not isinstance(self.metric, str) or self.metric not in ("minkowski", "p"):
+            return None
+        default = self.p if self.metric == "minkowski" else 2
+        p = (self.metric_params or {}).get("p", default)
+        valid = isinstance(p, numbers.Real) and not isinstance(p, bool) and p > 0
+        return float(p) if valid else None
+
+    def _metric_strategy(self, X):
         """The metric strategy, ``effective_metric_`` and
-        ``effective_metric_params_``, by scikit-learn's rules."""
+        ``effective_metric_params_`` for the training points X, by
+        scikit-learn's rules."""
         metric, params = self.metric, dict(self.metric_params or {})
+        sparse_input = sp.issparse(X)
         _check_algorithm_metric(self.algorithm, metric)
         if "p" in params and self.p is not None:
             warn(
@@ -233,6 +275,10 @@ class _KNNBase(BaseEstimator):
             )
         if sparse_input and self.algorithm not in ("auto", "brute"):
             warn("cannot use tree with sparse input: using brute force", UserWarning)
+        if isinstance(metric, DistanceMetric):
+            _check_no_params(metric, params)  # the object holds its parameters
+            _check_distance_metric(self.algorithm, metric, X)
+            return _pairwise.ObjectMetric(metric), metric, {}
         if callable(metric):
             return _pairwise.UserMetric(metric, params), metric, params
         if metric == "precomputed":
@@ -261,7 +307,7 @@ class _KNNBase(BaseEstimator):
         return strategy, strategy.name, strategy.params
 
     def _fit_index(self, X) -> None:
-        metric, effective, params = self._metric_strategy(sp.issparse(X))
+        metric, effective, params = self._metric_strategy(X)
         self.effective_metric_ = effective
         self.effective_metric_params_ = params
         self.n_samples_fit_ = X.shape[0]

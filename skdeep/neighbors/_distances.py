@@ -32,6 +32,7 @@ import threading
 import numpy as np
 import scipy.sparse as sp
 from joblib import effective_n_jobs, parallel_config
+from sklearn.metrics import DistanceMetric
 from sklearn.utils._chunking import get_chunk_n_rows
 from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
@@ -53,7 +54,8 @@ class FittedIndex:
 
     The metric is kept by name (and ``p``), as saved files hold it, and its
     strategy object is rebuilt from the registry when a search starts; a
-    callable metric is kept as itself, with its ``metric_params``. A sparse
+    callable metric is kept as itself, with its ``metric_params``, and a
+    ``DistanceMetric`` object as itself. A sparse
     training set is kept as its CSR arrays (``csr``), which files can hold,
     and read through :attr:`points`; a dense one as ``X``.
     """
@@ -88,6 +90,8 @@ class FittedIndex:
 
     @property
     def metric_strategy(self) -> Metric:
+        if isinstance(self.metric, DistanceMetric):
+            return _pairwise.ObjectMetric(self.metric)
         if callable(self.metric):
             return _pairwise.UserMetric(self.metric, self.metric_params)
         if self.metric == "precomputed":
@@ -269,10 +273,11 @@ def kneighbors(Q, index, k, *, exclude_self=False, n_jobs=None, working_memory=N
     metric = index.metric_strategy
     Q = X if Q is None else as_rows(Q)
     dtype = np.result_type(Q.dtype, X.dtype)
+    block_dtype = metric.block_dtype(dtype)
     n_queries, n_train = Q.shape[0], X.shape[0]
     n_workers = max(1, min(_n_threads(n_jobs), n_queries))
     g = _group_size(n_train, k)
-    row_bytes = dtype.itemsize * n_train * (1 + 1 / g) + 64 * k
+    row_bytes = block_dtype.itemsize * n_train * (1 + 1 / g) + 64 * k
     rows = get_chunk_n_rows(row_bytes * n_workers, working_memory=working_memory)
     rows = min(rows, max(_MIN_ROWS, int(_MAX_BLOCK_BYTES // row_bytes)))
     # As many chunks as workers at least, and a multiple of them, so that no
@@ -298,7 +303,7 @@ def kneighbors(Q, index, k, *, exclude_self=False, n_jobs=None, working_memory=N
             use_grid[0] = False
             scratch.grid_block = None
         if getattr(scratch, "block", None) is None:
-            scratch.block = np.empty((rows, n_train), dtype=dtype)
+            scratch.block = np.empty((rows, n_train), dtype=block_dtype)
         return _chunk_kneighbors(*args, scratch.block)
 
     if n_workers == 1 or len(starts) == 1:

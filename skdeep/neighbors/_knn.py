@@ -51,8 +51,8 @@ _PARAMETERS_DOC = f"""
         Only used when ``metric='minkowski'``; a 'p' in ``metric_params``
         takes precedence (with a ``SyntaxWarning`` unless ``p`` is None).
     metric : {{{", ".join(map(repr, _metrics.METRICS))}, \
-{", ".join(map(repr, _metrics.ALIASES))}, 'precomputed'}} or callable, \
-default='minkowski'
+{", ".join(map(repr, _metrics.ALIASES))}, 'precomputed'}}, callable or \
+DistanceMetric, default='minkowski'
         The distance. 'minkowski' uses the power ``p``; with p = 1, 2 or inf
         it is computed as 'manhattan', 'euclidean' or 'chebyshev'. 'l1' and
         'cityblock' are 'manhattan', 'l2' is 'euclidean', 'infinity' is
@@ -62,7 +62,14 @@ default='minkowski'
         distances: square (training points to training points) in ``fit``,
         queries to training points afterwards. A callable ``f(a, b,
         **metric_params)`` of two 1-D rows returning their distance is
-        called once per pair (exact, and much slower).
+        called once per pair (exact, and much slower). A scikit-learn
+        ``DistanceMetric`` object computes the distances itself (its
+        ``pairwise``, exact as it computes them), with scikit-learn's rules:
+        'auto' and 'brute' need one of the data's dtype (``DistanceMetric64``
+        for float64 data, ``DistanceMetric32`` for float32), 'kd_tree' and
+        'ball_tree' a ``DistanceMetric64`` of a metric that tree accepts; it
+        takes no ``metric_params``, and ``skdeep.save`` refuses it (the
+        metric's name saves).
     metric_params : dict, default=None
         Keyword arguments of the metric: ``{{'p': ...}}`` for 'minkowski' and
         'p', anything for a callable metric; other metrics take none.
@@ -74,7 +81,7 @@ default='minkowski'
         query, also under a process or Dask joblib backend."""
 
 _ATTRIBUTES_DOC = """
-    effective_metric_ : str or callable
+    effective_metric_ : str, callable or DistanceMetric
         The metric used: ``metric``, except that 'minkowski' with p = 1, 2
         or inf becomes 'manhattan', 'euclidean' or 'chebyshev'.
     effective_metric_params_ : dict

@@ -111,6 +111,10 @@ class Metric:
         """
         raise NotImplementedError
 
+    def block_dtype(self, dtype: np.dtype) -> np.dtype:
+        """The dtype of the rank block for data of ``dtype`` (the data's own)."""
+        return dtype
+
     def exact_rank(self, diff: np.ndarray) -> np.ndarray:
         """float64 rank values of the pairs whose differences are the rows of
         ``diff`` (which may be overwritten)."""

@@ -1,4 +1,5 @@
-"""Metrics whose distance block is exact as it comes: precomputed, callable.
+"""Metrics whose distance block is exact as it comes: precomputed, callable,
+scikit-learn ``DistanceMetric`` objects.
 
 These have no fast rank pass to refine: their block already holds the
 distances, so the search keeps the k smallest of each row directly
@@ -11,9 +12,9 @@ from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.metrics import pairwise_distances
+from sklearn.metrics import DistanceMetric, pairwise_distances
 
-from ._metrics import Metric
+from ._metrics import _REFINE_BYTES, Metric
 
 
 class Precomputed(Metric):
@@ -76,6 +77,44 @@ class UserMetric(Metric):
         out[...] = pairwise_distances(
             Q, index.points, metric=self.name, n_jobs=1, **self.kwargs
         )
+        return 0.0, np.zeros(Q.shape[0])
+
+
+def distance_metric_dtype(metric: DistanceMetric) -> type:
+    """The dtype a ``DistanceMetric`` object computes in: float64 for a
+    ``DistanceMetric64``, float32 for a ``DistanceMetric32``, as scikit-learn's
+    public factory tells (it returns the object itself for its own dtype)."""
+    for dtype in (np.float64, np.float32):
+        try:
+            if DistanceMetric.get_metric(metric, dtype=dtype) is metric:
+                return dtype
+        except ValueError:  # "Unrecognized metric": an object of the other dtype
+            pass
+    raise TypeError(f"{metric!r} is neither a DistanceMetric64 nor a DistanceMetric32.")
+
+
+class ObjectMetric(Metric):
+    """A scikit-learn ``DistanceMetric`` instance, whose public ``pairwise(Q, X)``
+    computes each block: its distances, exact as it computes them, in its own
+    dtype (float64 for ``DistanceMetric64``, float32 for ``DistanceMetric32``).
+    """
+
+    exact_block = True
+
+    def __init__(self, metric: DistanceMetric):
+        self.name = metric
+        self.dtype = np.dtype(distance_metric_dtype(metric))
+
+    def block_dtype(self, dtype) -> np.dtype:
+        return self.dtype
+
+    def rank(self, Q, index, out):
+        X = index.points
+        # pairwise returns a new array per call: training rows in tiles keep
+        # that temporary within _REFINE_BYTES beside the block.
+        step = max(1, _REFINE_BYTES // (out.itemsize * max(Q.shape[0], 1)))
+        for t0 in range(0, X.shape[0], step):
+            out[:, t0 : t0 + step] = self.name.pairwise(Q, X[t0 : t0 + step])
         return 0.0, np.zeros(Q.shape[0])
 
 

@@ -533,3 +533,25 @@ def test_the_grid_kernel_across_tiles_and_feature_spans_matches_exact_distances(
     order = np.lexsort((np.broadcast_to(np.arange(700), exact.shape), exact))
     assert_array_equal(ind, order[:, :4])
     assert_allclose(dist, np.take_along_axis(exact, order[:, :4], 1), rtol=1e-12)
+
+
+@pytest.mark.parametrize("where", ["fit", "query"])
+def test_p_below_one_float32_distances_never_overflow_to_inf(where):
+    # 10 features of ±1e37 are within the Manhattan bound (1.7e37), but their
+    # distance for p = 0.5 is 10² · 2e37 = 2e39: beyond float32.
+    large = np.full((4, 10), 1e37, dtype=np.float32)
+    large[::2] *= -1
+    small = np.arange(40, dtype=np.float32).reshape(4, 10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "Mind that for 0 < p < 1"
+        model = KNNRegressor(2, p=0.5)
+        with pytest.raises(ValueError, match="Standardise the features"):
+            if where == "fit":
+                model.fit(large, np.arange(4.0))
+            model.fit(small, np.arange(4.0)).kneighbors(large)
+    # Values within the p = 0.5 bound give finite distances.
+    fine = large / np.float32(100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        dist, _ = KNNRegressor(2, p=0.5).fit(fine, np.arange(4.0)).kneighbors(fine)
+    assert np.isfinite(dist).all()

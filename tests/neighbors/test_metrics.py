@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.spatial.distance import cdist
+from sklearn.metrics import DistanceMetric
 from sklearn.utils._param_validation import StrOptions
 
 import skdeep.neighbors._distances as distances
@@ -27,9 +28,11 @@ SCIPY = {
 
 @pytest.mark.parametrize("Estimator", [KNN, KNNRegressor])
 def test_the_estimators_accept_exactly_the_registered_metric_names(Estimator):
-    # The registered names, their aliases and 'precomputed' (callables aside).
-    constraint, callables = Estimator._parameter_constraints["metric"]
+    # The registered names, their aliases and 'precomputed' (callables and
+    # scikit-learn DistanceMetric objects aside).
+    constraint, callables, objects = Estimator._parameter_constraints["metric"]
     assert callables is callable
+    assert objects is DistanceMetric
     assert constraint.options == (
         set(metrics.METRICS) | set(metrics.ALIASES) | {"precomputed"}
     )
