@@ -24,9 +24,10 @@ _MIXIN = (
     "reads scikit-learn's private KNeighborsMixin (issubclass) to choose the "
     "parameter, so passes the radius as n_neighbors, more than there are samples"
 )
-# The string metrics of test_neigh_predictions_algorithm_agnosticity; its
-# DistanceMetric object parametrisations (DM_*) stay applicable.
+# The metrics of test_neigh_predictions_algorithm_agnosticity, its one
+# DistanceMetric object (DM_euclidean) included.
 _AGNOSTICITY_METRICS = (
+    "DM_euclidean",
     "chebyshev",
     "cityblock",
     "euclidean",
