@@ -54,6 +54,12 @@ from ._stochastic import (
     usable_after_interrupt,
 )
 
+# scikit-learn's words for a fit whose weights stopped being finite.
+NON_FINITE = (
+    "Solver produced non-finite parameter weights. The input data may contain "
+    "large values and need to be preprocessed."
+)
+
 # The solver and activation names are the core registries' own: an optimizer or
 # an activation added to skdeep.nn is an option of the estimators at once.
 STOCHASTIC_SOLVERS = tuple(nn.optimizers.OPTIMIZERS)
@@ -122,6 +128,11 @@ class BaseNetwork(BaseEstimator):
     def _make_loss(self) -> nn.losses.Loss:
         """The output loss (which also fixes the output link)."""
 
+    def _strata(self, Y):
+        """The class of each row, which early stopping's split stratifies by
+        (None: no strata)."""
+        return None
+
     @abstractmethod
     def _validation_score(self, Y_val, output, sample_weight) -> float:
         """Score (higher is better) of ``output = link(z_val)`` for early stopping."""
@@ -153,7 +164,7 @@ class BaseNetwork(BaseEstimator):
                 else f" Set learning_rate_init lower than {self.learning_rate_init:g}."
             )
             raise TrainingDivergedError(
-                f"{type(self).__name__} diverged: {error}{advice}"
+                f"{NON_FINITE} {type(self).__name__} diverged: {error}{advice}"
             ) from error
         return self
 
@@ -260,12 +271,9 @@ class BaseNetwork(BaseEstimator):
         # partial_fit refuses early stopping (see _check_solver).
         train, validation = (X, Y, sample_weight), None
         if self.early_stopping and not incremental:
-            # The classes are the one-hot columns of the softmax: stratify by them.
-            softmax = isinstance(loss, nn.losses.SoftmaxCrossEntropy)
             train, validation = split_validation(
-                X, Y, sample_weight, Y.argmax(axis=1) if softmax else None,
-                self.validation_fraction, rng,
-            )  # fmt: skip
+                X, Y, sample_weight, self._strata(Y), self.validation_fraction, rng
+            )
         X_train, Y_train, w_train = train
         return Epochs(
             X_train, Y_train, w_train, validation,

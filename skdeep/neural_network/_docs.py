@@ -77,8 +77,9 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
     tol : float, default=1e-4
         Improvement below which an epoch counts as no improvement.
     verbose : bool or int, default=False
-        True or 1: one line per epoch as in scikit-learn. 2: a progress bar with
-        the loss, the validation loss and the time left (tqdm if installed).
+        True or 1: one line per epoch as in scikit-learn. 2 or more: those lines
+        and a progress bar with the loss, the validation loss and the time left
+        (tqdm if installed).
     warm_start : bool, default=False
         Continue from the previous fit's weights.
     momentum : float, default=0.9

@@ -244,6 +244,8 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
             else:
                 self._label_binarizer.fit(classes)
             self.classes_ = self._label_binarizer.classes_
+            if not self._label_binarizer.y_type_.startswith("multilabel"):
+                self._check_labels_in_classes(y)
         elif reset or not hasattr(self, "classes_"):
             self._label_binarizer = LabelBinarizer().fit(y)
             self.classes_ = self._label_binarizer.classes_
@@ -256,11 +258,16 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
                         f"as in the previous call to fit. Previously got "
                         f"{self.classes_}, `y` has {seen}"
                     )
-            elif len(np.setdiff1d(seen, self.classes_, assume_unique=True)):
-                raise ValueError(
-                    f"`y` has classes not in `self.classes_`. `self.classes_` has "
-                    f"{self.classes_}. 'y' has {seen}."
-                )
+            else:
+                self._check_labels_in_classes(y)
+
+    def _check_labels_in_classes(self, y) -> None:
+        seen = unique_labels(y)
+        if len(np.setdiff1d(seen, self.classes_, assume_unique=True)):
+            raise ValueError(
+                f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                f"{self.classes_}. 'y' has {seen}."
+            )
 
     def _training_weights(self, sample_weight, X, y, incremental):
         """``sample_weight`` checked, times the weights of ``class_weight``."""
@@ -282,6 +289,15 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
         if self.out_activation_ == "softmax":
             return nn.losses.SoftmaxCrossEntropy(label_smoothing=self.label_smoothing)
         return nn.losses.BinaryCrossEntropy(label_smoothing=self.label_smoothing)
+
+    def _strata(self, Y):
+        # As in scikit-learn, single-label targets only: multilabel rows are not
+        # stratified.
+        if self._multilabel:
+            return None
+        if Y.shape[1] == 1:  # binary: the column says whether the second class
+            return self.classes_[(Y[:, 0] > 0.5).astype(np.intp)]
+        return self.classes_[Y.argmax(axis=1)]
 
     def _validation_score(self, Y_val, output, sample_weight) -> float:
         decode = self._label_binarizer.inverse_transform

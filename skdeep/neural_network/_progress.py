@@ -1,9 +1,9 @@
 """Reporting training progress: scikit-learn's verbose lines or a progress bar.
 
-``verbose=True`` (or 1) prints scikit-learn's MLP lines, one per epoch.
-``verbose >= 2`` shows a progress bar with the loss, the validation loss and
-the time left: tqdm's when it is installed (the ``progress`` extra), otherwise
-plain lines carrying the same information.
+Any ``verbose`` prints scikit-learn's MLP lines, one per epoch (``verbose=True``
+or 1: only those). ``verbose >= 2`` adds a progress bar with the loss, the
+validation loss and the time left: tqdm's when it is installed (the
+``progress`` extra), otherwise plain lines carrying the same information.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ class EpochReporter:
     Parameters
     ----------
     verbose : bool or int
-        0/False: silent. 1/True: one line per epoch. 2 or more: a progress bar.
+        0/False: silent. 1/True: scikit-learn's lines, one per epoch. 2 or
+        more: those lines and a progress bar.
     total : int
         Epoch budget, for the bar and the estimated time left.
     label : str or None
@@ -53,10 +54,11 @@ class EpochReporter:
         self._epochs_seen += 1
         epochs = history.epochs
         loss = epochs["loss"][-1]
+        # scikit-learn's lines at every level; 2 or more adds the progress.
+        self.message(f"Iteration {history.n_epochs}, loss = {loss:.8f}")
+        if epochs.get("val_score"):
+            self.message(f"Validation score: {epochs['val_score'][-1]:f}")
         if self.verbose == 1:
-            print(f"Iteration {history.n_epochs}, loss = {loss:.8f}")
-            if epochs.get("val_score"):
-                print(f"Validation score: {epochs['val_score'][-1]:f}")
             return
         values = {"loss": f"{loss:.5g}"}
         if epochs.get("val_loss"):

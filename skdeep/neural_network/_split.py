@@ -52,6 +52,8 @@ def validation_rows(keys, sample_weight, groups, fraction, *, seed) -> np.ndarra
                 break
     if taken.sum() < 2 or not (live & ~taken).any():
         raise ValueError(
+            "The validation set is too small. Increase 'validation_fraction' or the "
+            "size of your dataset: "
             f"early_stopping needs a validation set of at least 2 distinct samples "
             f"and samples left to train on, but the data has "
             f"n_samples={n} ({int(live.sum())} distinct with nonzero weight). Set "
@@ -62,14 +64,29 @@ def validation_rows(keys, sample_weight, groups, fraction, *, seed) -> np.ndarra
     return held_out
 
 
-def split_validation(X, Y, sample_weight, groups, fraction, rng):
+def split_validation(X, Y, sample_weight, classes, fraction, rng):
     """``(train, validation)``, each ``(X, Y, sample_weight)``: the rows held out
     for early stopping (see :func:`validation_rows`) and the others.
 
     Rows are held out whole by content, so that sample weights keep meaning
-    repetition and duplicates never straddle the split. ``groups`` (the
-    classes, or None) keep their shares of the weight on both sides.
+    repetition and duplicates never straddle the split. ``classes`` (the class
+    label of each row, or None) keep their shares of the weight on both sides;
+    as in scikit-learn's stratified split, each needs two rows at least.
     """
+    groups = None
+    if classes is not None:
+        names, groups, counts = np.unique(
+            classes, return_inverse=True, return_counts=True
+        )
+        if (counts < 2).any():
+            raise ValueError(
+                "The least populated classes in y have only 1 member, which is too "
+                "few. The minimum number of groups for any class cannot be less "
+                f"than 2. Classes with too few members are: "
+                f"{names[counts < 2].tolist()}. Early stopping holds out a "
+                "stratified validation set: set early_stopping=False or provide "
+                "more samples of these classes."
+            )
     held_out = validation_rows(
         nn.rows.row_keys(X),
         sample_weight,

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
 from .. import nn
+from .._warnings import warn
+from ..nn.training import TrainingDivergedError
 from ._learning_rate import EpochSchedule
 from ._progress import EpochReporter
 
@@ -110,6 +114,7 @@ def train_run(estimator, run: Run, epochs: Epochs, loss, rng, label) -> None:
     if epochs.early_stopping:
         weights = epochs.validation[2]
         score = functools.partial(estimator._validation_score, sample_weight=weights)
+    best = _BestWeights(run.network, history) if epochs.early_stopping else None
     with EpochReporter(estimator.verbose, epochs.n_epochs, label) as reporter:
         try:
             nn.train(
@@ -119,14 +124,47 @@ def train_run(estimator, run: Run, epochs: Epochs, loss, rng, label) -> None:
                 validation_data=epochs.validation, validation_score=score,
                 early_stopping=epochs.early_stopping,
                 n_iter_no_change=estimator.n_iter_no_change, tol=estimator.tol,
-                callbacks=(reporter,),
+                callbacks=(reporter,) if best is None else (reporter, best),
                 on_plateau=reduce_on_plateau(estimator, run.optimizer, reporter),
                 epoch_schedule=rates, history=history,
             )  # fmt: skip
+        except TrainingDivergedError as error:
+            if best is None or best.weights is None:
+                raise
+            best.restore_after(error)
         finally:
             run.n_iter = history.n_epochs - epochs_before
         if history.stopped and not epochs.incremental:
             reporter.message(f"{stall_message(estimator)} Stopping.")
+
+
+class _BestWeights:
+    """A ``train`` callback keeping the weights of the best validation epoch, so
+    that a run diverging under early stopping ends as scikit-learn's does: the
+    diverged epoch scored NaN, the best weights kept, training stopped.
+    """
+
+    def __init__(self, network, history) -> None:
+        self.network, self.history, self.weights = network, history, None
+
+    def __call__(self, history) -> bool:
+        if history.best_epoch == history.n_epochs - 1:
+            self.weights = self.network.get_weights()
+        return False
+
+    def restore_after(self, error) -> None:
+        epochs = self.history.epochs
+        completed = len(epochs["time"])  # recorded last: the finished epochs
+        for values in epochs.values():
+            del values[completed:]
+        for key in epochs:  # the diverged epoch, which has no finite value
+            epochs[key].append(math.nan)
+        self.history.stopped = True
+        self.network.set_weights(self.weights)
+        warn(
+            f"{error} Kept the weights of the epoch with the best validation score.",
+            ConvergenceWarning,
+        )
 
 
 def reduce_on_plateau(estimator, optimizer, reporter):

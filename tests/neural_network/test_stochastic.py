@@ -129,8 +129,9 @@ def test_a_warm_start_refused_after_validation_changes_nothing(data):
     X, y = data
     clf = _fitted(X, y, warm_start=True)
     before = _frozen(clf, X)
-    # Valid data, but one row per class leaves early stopping nothing to hold out.
-    rows = [int(np.flatnonzero(y == label)[0]) for label in (0, 1, 2)]
+    # Valid data, but two copies of one row per class leave early stopping
+    # nothing to hold out (copies never straddle the split).
+    rows = [int(np.flatnonzero(y == label)[0]) for label in (0, 1, 2)] * 2
     clf.set_params(early_stopping=True)
     with pytest.raises(ValueError, match="early_stopping needs a validation set"):
         clf.fit(X[rows], y[rows])
