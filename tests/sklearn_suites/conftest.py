@@ -1,9 +1,10 @@
-"""Collection of scikit-learn's own test suites run on skdeep (opt-in).
+"""Collection of scikit-learn's own test suites run on skdeep.
 
-The suites run with ``--sklearn-suites``. Tests listed in
-:mod:`sklearn_suites.not_applicable` are deselected with their reason; every
-other test of the suites is applicable and must pass. The terminal summary
-counts, per suite: collected, not applicable, passed, failed, skipped.
+Tests listed in :mod:`sklearn_suites.not_applicable` are deselected with their
+reason; every other test of the suites is applicable and must pass. The
+terminal summary counts, per suite: collected, not applicable, passed,
+failed, skipped. The suites are marked ``slow`` (about a minute in all), so
+``pytest -m "not slow"`` leaves them out.
 """
 
 import collections
@@ -31,12 +32,6 @@ def global_dtype(request):
     float32 on float32 input, so those tests apply (scikit-learn runs them only
     when SKLEARN_RUN_FLOAT32_TESTS is set)."""
     return request.param
-
-
-def pytest_ignore_collect(collection_path, config):
-    if collection_path.name in _SUITES and not config.getoption("sklearn_suites"):
-        return True
-    return None
 
 
 def pytest_configure(config):
@@ -84,6 +79,7 @@ def pytest_collection_modifyitems(config, items):
             continue
         counts[suite]["collected"] += 1
         if not_applicable_reason(suite, item.name) is None:
+            item.add_marker(pytest.mark.slow)
             kept.append(item)
         else:
             counts[suite]["not applicable"] += 1
