@@ -240,7 +240,7 @@ class BaseNetwork(BaseEstimator):
     ):
         """Start the runs, train them, keep the best, warn, store."""
         loss = self._loss if continuing else self._make_loss()
-        epochs = self._epochs(X, Y, sample_weight, rng, incremental, loss)
+        epochs = self._epochs(X, Y, sample_weight, rng, incremental)
         restarts = 1 if continuing or incremental else self.n_init
         best, interrupted = None, False
         for restart, run_rng in enumerate(restart_generators(rng, restarts)):
@@ -266,7 +266,7 @@ class BaseNetwork(BaseEstimator):
             self._warn_if_not_converged(best, epochs)
         self._store_run(best, loss, epochs)
 
-    def _epochs(self, X, Y, sample_weight, rng, incremental, loss) -> Epochs:
+    def _epochs(self, X, Y, sample_weight, rng, incremental) -> Epochs:
         """What every run trains on (the validation rows held out), and how long."""
         # partial_fit refuses early stopping (see _check_solver).
         train, validation = (X, Y, sample_weight), None
