@@ -160,6 +160,9 @@ def load(path: str | os.PathLike | IO[bytes]) -> BaseEstimator:
 
     Raises
     ------
+    TypeError
+        If ``path`` is neither a path nor a binary file object (bytes, None, a
+        text stream).
     ValueError
         If the file is a pickle, not a zip archive, truncated or tampered
         with, names a class that is not on the allow-list, was written by a
@@ -193,6 +196,11 @@ def load(path: str | os.PathLike | IO[bytes]) -> BaseEstimator:
     if isinstance(path, (str, os.PathLike)):
         with open(path, "rb") as file:
             return _load_file(file)
+    if not callable(getattr(path, "read", None)) or isinstance(path, io.TextIOBase):
+        raise TypeError(
+            "load takes a path (str or os.PathLike) or a binary file object opened "
+            f"for reading, got {type(path).__name__}."
+        )
     if not (hasattr(path, "seekable") and path.seekable()):
         path = io.BytesIO(path.read())
     return _load_file(path)

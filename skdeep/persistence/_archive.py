@@ -15,6 +15,7 @@ import os
 import tempfile
 import zipfile
 import zlib
+from collections import Counter
 
 import numpy as np
 
@@ -209,7 +210,9 @@ def _refuse_constant(name: str):
 def _unique_keys(pairs: list) -> dict:
     result = dict(pairs)
     if len(result) != len(pairs):
-        keys = [key for key, _ in pairs]
-        duplicates = sorted({key for key in keys if keys.count(key) > 1})
-        raise ValueError(f"duplicate JSON keys {duplicates}")
+        # Counted in one pass: list.count per key is quadratic in a crafted
+        # header's tens of thousands of keys.
+        counts = Counter(key for key, _ in pairs)
+        duplicates = sorted(key for key, count in counts.items() if count > 1)
+        raise ValueError(f"duplicate JSON keys {duplicates[:10]}")
     return result

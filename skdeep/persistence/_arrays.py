@@ -183,7 +183,7 @@ def build(table, read_member) -> list[np.ndarray]:
         if type(number) is not int or number < 0:
             raise ValueError(f"{path}: invalid member number {number!r}.")
         if kind == "npy":
-            dtype = parse_dtype(entry["dtype"], allow.ARRAY_KINDS, path)
+            dtype = _array_dtype(entry["dtype"], path)
             if number in members:
                 raise ValueError(f"{path}: member {number} is declared twice.")
             members[number] = arrays[i] = read_member(number, dtype, shape)
@@ -224,10 +224,10 @@ def _view(entry, members, path, read_member) -> np.ndarray:
     if number not in members:
         raise ValueError(f"{path}: a view of member {number}, which is not stored.")
     owner = members[number]
-    owner_dtype = parse_dtype(entry["owner_dtype"], allow.ARRAY_KINDS, path)
+    owner_dtype = _array_dtype(entry["owner_dtype"], path)
     if owner.dtype != owner_dtype or list(owner.shape) != entry["owner_shape"]:
         raise ValueError(f"{path}: the array it views does not match its description.")
-    dtype = parse_dtype(entry["dtype"], allow.ARRAY_KINDS, path)
+    dtype = _array_dtype(entry["dtype"], path)
     shape = _shape(entry["shape"], path)
     strides = entry["strides"]
     offset = entry["offset"]
@@ -253,6 +253,16 @@ def expect(value, kind: type, path: str):
     if type(value) is not kind:
         raise ValueError(f"{path}: expected a JSON {kind.__name__}, got {value!r:.80}.")
     return value
+
+
+def _array_dtype(text, path: str) -> np.dtype:
+    dtype = parse_dtype(text, allow.ARRAY_KINDS, path)
+    # numpy never makes an array of a zero-width dtype (|S0 becomes |S1), so
+    # save never writes one, and its size check (elements × 0 bytes) would let
+    # any shape through: np.empty would then allocate one byte an element.
+    if dtype.itemsize == 0:
+        raise ValueError(f"{path}: zero-width dtype {dtype} (no array has one).")
+    return dtype
 
 
 def parse_dtype(text, kinds: frozenset, path: str) -> np.dtype:

@@ -6,6 +6,8 @@ import json
 import math
 import pathlib
 import pickle
+import re
+import time
 import warnings
 import zipfile
 
@@ -917,3 +919,36 @@ def test_the_allow_list_holds_exactly_the_public_estimators():
         if name.startswith("skdeep.") and name.count(".") == 1
     }
     assert top_level == set(skdeep.ESTIMATORS)
+
+
+# ------------------------------------------- hostile files (issue 15)
+
+
+@pytest.mark.parametrize(
+    "source", [b"PK\x03\x04", None, io.StringIO("model"), 3], ids=repr
+)
+def test_load_refuses_what_is_not_a_path_or_binary_file(source):
+    with pytest.raises(TypeError, match=r"path .* or a binary file object"):
+        skdeep.load(source)
+
+
+@pytest.mark.parametrize("dtype", ["|S0", "<U0"])
+def test_a_zero_width_dtype_is_refused(dtype):
+    # Zero bytes an element pass every size check whatever the shape, and
+    # numpy widens the dtype to one byte (or character) an element when it
+    # allocates: 2**20 elements here, 2**40 in the same kilobyte of file.
+    shape = (2**20,)
+    member = _npy_member({"descr": dtype, "fortran_order": False, "shape": shape}, b"")
+    with pytest.raises(ValueError, match=rf"zero-width dtype {re.escape(dtype)}"):
+        skdeep.load(_with_member(shape, dtype, member))
+
+
+def test_duplicate_keys_are_found_in_linear_time():
+    # One repeated key among 40,000: counting each key's occurrences anew
+    # took 17 s or more; one pass takes milliseconds.
+    keys = ", ".join(f'"k{i}": 0' for i in range(40_000))
+    buffer = _zip({"model.json": f'{{{keys}, "k0": 1}}'.encode()})
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"duplicate JSON keys \['k0'\]"):
+        skdeep.load(buffer)
+    assert time.perf_counter() - start < 2.0
