@@ -239,6 +239,7 @@ def _load_archive(archive: zipfile.ZipFile) -> BaseEstimator:
     for info in archive.infolist():
         if info.filename in infos:
             raise ValueError(f"The skdeep file holds {info.filename!r} twice.")
+        _archive.check_compression(info)
         infos[info.filename] = info
     header = _archive.read_header(archive, infos)
     stored = {

@@ -74,6 +74,21 @@ def write_zip(file, document: bytes, stored: list[np.ndarray]) -> None:
                 np.lib.format.write_array(member, array, allow_pickle=False)
 
 
+def check_compression(info: zipfile.ZipInfo) -> None:
+    """Refuse a member compressed in a way ``save`` never writes.
+
+    zipfile bounds what it returns by the size the archive declares, but it
+    hands bzip2 and LZMA whole chunks to decompress: 883 bytes of bzip2
+    expand to 269 MiB in memory before any size is compared.
+    """
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        method = zipfile.compressor_names.get(info.compress_type, "unknown")
+        raise ValueError(
+            f"{info.filename}: compression method {method} "
+            f"({info.compress_type}); skdeep.save only stores or deflates members."
+        )
+
+
 def read_header(archive: zipfile.ZipFile, infos: dict) -> dict:
     if HEADER not in infos:
         raise ValueError(f"Not a skdeep file: the archive holds no {HEADER}.")
@@ -89,9 +104,13 @@ def read_header(archive: zipfile.ZipFile, infos: dict) -> dict:
             f"{info.file_size} bytes, more than {MAX_HEADER_COMPRESSION_RATIO} "
             "times: skdeep headers never compress that well."
         )
+    with archive.open(info) as member:
+        document = _read_exactly(member, info.file_size, HEADER)
+        if member.read(1):  # also where zipfile checks the CRC
+            raise ValueError(f"{HEADER}: trailing data after its declared size.")
     try:
         header = json.loads(
-            archive.read(info).decode("utf-8"),
+            document.decode("utf-8"),
             parse_constant=_refuse_constant,
             object_pairs_hook=_unique_keys,
         )

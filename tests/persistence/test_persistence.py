@@ -8,6 +8,7 @@ import pathlib
 import pickle
 import re
 import time
+import tracemalloc
 import warnings
 import zipfile
 
@@ -952,3 +953,26 @@ def test_duplicate_keys_are_found_in_linear_time():
     with pytest.raises(ValueError, match=r"duplicate JSON keys \['k0'\]"):
         skdeep.load(buffer)
     assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_a_member_compressed_as_save_never_does_is_refused_unread(method):
+    # A bomb: 8 MiB of spaces compress to a few hundred bytes, and the zip
+    # directory declares the compressed size, so the ratio check passes;
+    # zipfile would decompress the whole member before comparing sizes.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("model.json", b" " * 2**23, compress_type=method)
+        info = archive.getinfo("model.json")
+        info.file_size = info.compress_size
+    assert len(buffer.getvalue()) < 2_000
+    buffer.seek(0)
+    tracemalloc.start()
+    try:
+        name = zipfile.compressor_names[method]
+        with pytest.raises(ValueError, match=rf"compression method {name} \("):
+            skdeep.load(buffer)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20
