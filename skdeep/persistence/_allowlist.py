@@ -129,6 +129,42 @@ def transient_attributes(cls: type) -> tuple[frozenset, frozenset]:
     return frozenset(), frozenset()
 
 
+@functools.cache
+def method_names() -> frozenset[str]:
+    """Public names that some allow-listed class defines as a method.
+
+    A file may not give an object an attribute of such a name that its own
+    class lacks: ``predict_proba`` on a regressor would make it look like a
+    classifier to scikit-learn's duck typing (and call whatever it holds).
+    """
+    import inspect
+
+    def is_method(value) -> bool:
+        # Functions, class/static methods and scikit-learn's available_if
+        # descriptors; not properties, whose names other classes use for data.
+        return not isinstance(value, property) and hasattr(type(value), "__get__")
+
+    return frozenset(
+        name
+        for cls in allowed_classes().values()
+        for name in dir(cls)
+        if not name.startswith("_") and is_method(inspect.getattr_static(cls, name))
+    )
+
+
+def callable_attributes(cls: type) -> frozenset[str]:
+    """Attributes of ``cls`` that hold a callable: its constructor parameters
+    (a schedule, a dtype) and the function an ``Activation`` layer wraps."""
+    import inspect
+
+    from .. import nn
+
+    names = set(inspect.signature(cls).parameters)
+    if issubclass(cls, nn.Activation):
+        names.add("function")
+    return frozenset(names)
+
+
 def legacy_array_lists(cls: type) -> dict[str, str | None]:
     """The lists that old files store for ``cls`` and that ``cls`` now computes.
 

@@ -465,18 +465,7 @@ class _Decoder:
                 f"{path}: {sorted(params.keys() & attributes.keys())} are given both "
                 "as parameters and as attributes."
             )
-        for key in attributes:
-            # An instance attribute named like a method would replace it
-            # (``predict`` → an allow-listed function), and one named like a
-            # class-level table would change it (``_parameter_constraints``).
-            # Only plain defaults (History's counters) may be overridden.
-            static = inspect.getattr_static(cls, key, None)
-            if type(static) not in (*_PLAIN_SCALARS, float):
-                raise ValueError(
-                    f"{path}: attribute {key!r} would replace the method or class "
-                    f"attribute {name}.{key}; a file may only set parameters and "
-                    "data attributes."
-                )
+        _check_attribute_names(cls, attributes, f"{path}<{short}>")
         vars(obj).update(params)
         vars(obj).update(attributes)
         _adopt_legacy_lists(obj, legacy_lists, f"{path}<{short}>")
@@ -494,6 +483,41 @@ class _Decoder:
                 raise ValueError(f"{path}: invalid attribute name {key!r}.")
             attributes[key] = self.decode(value, f"{path}.{key}")
         return attributes
+
+
+_ABSENT = object()
+
+
+def _check_attribute_names(cls: type, attributes: dict, path: str) -> None:
+    """Refuse attributes that would change what ``cls``'s methods are."""
+    name = allow.class_names()[cls]
+    for key, value in attributes.items():
+        # An instance attribute named like a method would replace it
+        # (``predict`` → an allow-listed function), and one named like a
+        # class-level table would change it (``_parameter_constraints``).
+        # Only plain defaults (History's counters) may be overridden.
+        static = inspect.getattr_static(cls, key, _ABSENT)
+        if static is not _ABSENT:
+            if type(static) not in (*_PLAIN_SCALARS, float):
+                raise ValueError(
+                    f"{path}: attribute {key!r} would replace the method or class "
+                    f"attribute {name}.{key}; a file may only set parameters and "
+                    "data attributes."
+                )
+            continue
+        # A name the class lacks must not add a method either: by its name
+        # (``predict_proba`` on a regressor) or by holding a function.
+        if key in allow.method_names():
+            raise ValueError(
+                f"{path}: attribute {key!r} is named like a method, which "
+                f"{name} does not have; a file may not add methods."
+            )
+        if callable(value) and key not in allow.callable_attributes(cls):
+            raise ValueError(
+                f"{path}: attribute {key!r} holds a callable "
+                f"({type(value).__name__}), which {name} does not declare; a file "
+                "may not add methods."
+            )
 
 
 def _adopt_legacy_lists(obj, lists: dict[str | None, object], path: str) -> None:

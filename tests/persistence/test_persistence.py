@@ -976,3 +976,23 @@ def test_a_member_compressed_as_save_never_does_is_refused_unread(method):
     finally:
         tracemalloc.stop()
     assert peak < 2**20
+
+
+SIGMOID = {"__function__": "skdeep.nn.activations.sigmoid"}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("predict_proba", SIGMOID, "named like a method"),
+        ("predict_proba", 1, "named like a method"),
+        ("link_", SIGMOID, "holds a callable"),
+    ],
+)
+def test_a_file_cannot_add_methods_the_class_lacks(name, value, message):
+    def add(header):
+        header["estimator"]["attributes"][name] = value
+
+    buffer = _with_header(add, LeastSquaresRegressor().fit(X, TARGET))
+    with pytest.raises(ValueError, match=rf"attribute '{name}' .*{message}"):
+        skdeep.load(buffer)
