@@ -69,6 +69,13 @@ HIDDEN_ACTIVATIONS = tuple(nn.activations.ACTIVATIONS)
 _PREDICT_CHUNK_BYTES = 32 * 2**20
 
 
+def _is_positive_whole(size) -> bool:
+    """Whether ``size`` is a finite real number, whole and > 0."""
+    if not isinstance(size, Real):
+        return False
+    return math.isfinite(size) and size > 0 and int(size) == size
+
+
 class BaseNetwork(BaseEstimator):
     """Shared implementation of :class:`MLPClassifier` and :class:`MLPRegressor`."""
 
@@ -172,8 +179,12 @@ class BaseNetwork(BaseEstimator):
         """``(units, dropout rate)`` of each hidden layer, checked."""
         sizes = self.hidden_layer_sizes
         sizes = [sizes] if not hasattr(sizes, "__iter__") else list(sizes)
-        if any(int(size) != size or size <= 0 for size in sizes):
-            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        # Checked before int(): int(inf) raises OverflowError, int(nan) an
+        # unrelated "cannot convert float NaN" message.
+        if not all(_is_positive_whole(size) for size in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must be positive whole numbers, got {sizes}."
+            )
         rates = self._dropout_rates(len(sizes))
         if self.solver == "lbfgs" and any(rates):
             solvers = ", ".join(repr(name) for name in STOCHASTIC_SOLVERS)
