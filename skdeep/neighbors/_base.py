@@ -438,14 +438,7 @@ default=None
         if self.weights is None or self.weights == "uniform":
             return None
         if self.weights == "distance":
-            dist = dist.astype(np.float64)
-            with np.errstate(divide="ignore"):
-                weights = 1.0 / dist
-            # An exact match takes all the weight: its row becomes 1 at the
-            # zero distances and 0 elsewhere, instead of inf / inf.
-            exact = np.isinf(weights)
-            rows = exact.any(axis=1)
-            weights[rows] = exact[rows]
+            weights = _inverse_distance_weights(dist.astype(np.float64))
         else:
             weights = np.asarray(self.weights(dist), dtype=np.float64)
             if weights.shape != dist.shape:
@@ -462,3 +455,20 @@ default=None
                 "using a user-defined function."
             )
         return weights
+
+
+def _inverse_distance_weights(dist: np.ndarray) -> np.ndarray:
+    """``1 / dist`` scaled by its row maximum, computed as ``min(dist) / dist``.
+
+    The scale cancels in every weighted mean and vote, and keeps the weights in
+    (0, 1]: ``1 / dist`` of a tiny distance overflows, or makes ``weight ·
+    target`` overflow, where scikit-learn still predicts the target. An exact
+    match takes all the weight: its row is 1 at the zero distances, 0 elsewhere.
+    """
+    nearest = dist.min(axis=1, keepdims=True)
+    exact_rows = nearest[:, 0] == 0.0
+    # Rows whose distances are all infinite give NaN, refused by the caller.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weights = nearest / dist
+    weights[exact_rows] = dist[exact_rows] == 0.0
+    return weights

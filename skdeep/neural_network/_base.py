@@ -24,7 +24,7 @@ import scipy.sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted, check_non_negative
 
 from .. import nn
 from .._fit_state import all_or_nothing
@@ -67,6 +67,31 @@ SOLVERS = ("lbfgs", *STOCHASTIC_SOLVERS)
 HIDDEN_ACTIVATIONS = tuple(nn.activations.ACTIVATIONS)
 # Activations of one layer for one prediction chunk stay under this size.
 _PREDICT_CHUNK_BYTES = 32 * 2**20
+
+
+def checked_class_weights(by_row, sample_weight):
+    """The per-row class weights times ``sample_weight``, checked like it.
+
+    ``by_row`` holds each row's weight from ``class_weight``: non-finite and
+    negative values are refused in ``sample_weight``'s words, and so is a
+    product that is zero everywhere (nothing left to learn from).
+    """
+    check_array(by_row, ensure_2d=False, dtype=None, input_name="class_weight")
+    check_non_negative(by_row, "`class_weight`")
+    weights = by_row if sample_weight is None else sample_weight * by_row
+    if not weights.any():
+        raise ValueError(
+            "class_weight (times sample_weight) leaves every sample with weight 0: "
+            "at least one class present in y needs a non-zero weight."
+        )
+    return weights
+
+
+def _is_positive_whole(size) -> bool:
+    """Whether ``size`` is a finite real number, whole and > 0."""
+    if not isinstance(size, Real):
+        return False
+    return math.isfinite(size) and size > 0 and int(size) == size
 
 
 class BaseNetwork(BaseEstimator):
@@ -172,8 +197,12 @@ class BaseNetwork(BaseEstimator):
         """``(units, dropout rate)`` of each hidden layer, checked."""
         sizes = self.hidden_layer_sizes
         sizes = [sizes] if not hasattr(sizes, "__iter__") else list(sizes)
-        if any(int(size) != size or size <= 0 for size in sizes):
-            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        # Checked before int(): int(inf) raises OverflowError, int(nan) an
+        # unrelated "cannot convert float NaN" message.
+        if not all(_is_positive_whole(size) for size in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must be positive whole numbers, got {sizes}."
+            )
         rates = self._dropout_rates(len(sizes))
         if self.solver == "lbfgs" and any(rates):
             solvers = ", ".join(repr(name) for name in STOCHASTIC_SOLVERS)

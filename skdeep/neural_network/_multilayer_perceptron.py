@@ -29,7 +29,7 @@ from .._validation import (
     check_numeric_targets,
     validate_data,
 )
-from ._base import BaseNetwork, stochastic_partial_fit
+from ._base import BaseNetwork, checked_class_weights, stochastic_partial_fit
 from ._docs import ATTRIBUTES, PARAMETERS, TRAILING_PARAMETERS
 
 
@@ -282,8 +282,8 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
                 "class_weight='balanced' is not supported by partial_fit: the class "
                 "frequencies of the whole data are unknown. Pass a dict of weights."
             )
-        weights = compute_sample_weight(self.class_weight, y).astype(X.dtype)
-        return weights if sample_weight is None else weights * sample_weight
+        by_row = compute_sample_weight(self.class_weight, y).astype(X.dtype)
+        return checked_class_weights(by_row, sample_weight)
 
     def _make_loss(self):
         if self.out_activation_ == "softmax":

@@ -62,6 +62,14 @@ from .rows import Rows, keyed_bits
 _BLOCK = 1 << 16
 
 
+class NotBuiltError(RuntimeError, AttributeError):
+    """A layer was used before ``build`` created its arrays.
+
+    An :class:`AttributeError` too, so that ``hasattr`` and ``getattr`` with a
+    default keep answering "not there yet".
+    """
+
+
 class Layer:
     """Base class of every layer: no parameters, identity forward and backward.
 
@@ -91,6 +99,22 @@ class Layer:
     param_attributes: tuple[str, ...] = ()
     grad_attributes: tuple[str, ...] = ()
     state_attributes: tuple[str, ...] = ()
+    # Attributes that ``build`` sets besides params, grads, state and scratch.
+    built_attributes: tuple[str, ...] = ()
+
+    def __getattr__(self, name: str):
+        # Only reached when normal lookup fails, so the hot path pays nothing.
+        cls = type(self)
+        kinds = ("param", "grad", "state", "scratch", "built")
+        # A subclass may compute its names (a property): only declared tuples count.
+        declared = (vars(base).get(f"{kind}_attributes") for base in cls.__mro__
+                    for kind in kinds)  # fmt: skip
+        if any(isinstance(names, tuple) and name in names for names in declared):
+            raise NotBuiltError(
+                f"{cls.__name__} has no {name!r} yet: call build(n_in, rng, dtype) "
+                "(or build the Sequential holding it) before using the layer."
+            )
+        raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
 
     @property
     def params(self) -> list[np.ndarray]:
@@ -369,6 +393,7 @@ class Dropout(Layer):
     """
 
     cache_attributes = ("_mask",)
+    built_attributes = ("rng",)
 
     def __init__(self, rate: float = 0.5) -> None:
         super().__init__()

@@ -13,6 +13,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from numbers import Integral
 
 import numpy as np
 import scipy.sparse
@@ -120,7 +121,7 @@ def train(
     X: np.ndarray,
     y: np.ndarray,
     *,
-    rng: np.random.Generator,
+    rng: np.random.Generator | int | None,
     epochs: int = 200,
     batch_size: int = 32,
     sample_weight: np.ndarray | None = None,
@@ -150,13 +151,15 @@ def train(
         input becomes CSR, whose row selection is cheap).
     y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         Targets in the loss's encoding (one-hot for the softmax cross-entropy).
-    rng : numpy.random.Generator
+    rng : numpy.random.Generator, int or None
         The only source of randomness (shuffling; dropout draws from the
-        generator given to ``build``).
+        generator given to ``build``). Anything :func:`numpy.random.default_rng`
+        takes: a generator is used as is, an int seeds a new one and ``None``
+        draws fresh entropy (a different order each call).
     epochs : int, default=200
-        Maximum number of passes over the data.
+        Maximum number of passes over the data (>= 0).
     batch_size : int, default=32
-        Rows per minibatch (clipped to ``n_samples``).
+        Rows per minibatch (>= 1; clipped to ``n_samples``).
     sample_weight : ndarray of shape (n_samples,), optional
         Each minibatch loss is the weighted mean over its rows.
     shuffle : bool, default=True
@@ -227,6 +230,8 @@ def train(
     >>> hist.n_epochs, hist.epochs["loss"][-1] < 0.2
     (100, True)
     """
+    _check_loop_sizes(epochs, batch_size)
+    rng = np.random.default_rng(rng)
     dtype = _network_dtype(network)
     X, y, sample_weight = _as_training_arrays(X, y, sample_weight, dtype)
     if validation_data is not None:
@@ -293,6 +298,13 @@ def _history_for_this_call(history: History | None, validating: bool) -> History
         history.epochs.setdefault("val_loss", [])
         history.epochs.setdefault("val_score", [])
     return history
+
+
+def _check_loop_sizes(epochs, batch_size) -> None:
+    """Refuse what ``range`` and the batching would silently accept or misread."""
+    for name, value, low in (("epochs", epochs, 0), ("batch_size", batch_size, 1)):
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
+            raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
 
 
 def _record_epoch(

@@ -9,6 +9,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skdeep import nn
+from skdeep.nn.layers import NotBuiltError
 
 SQUARED = nn.losses.get("squared_error")
 
@@ -424,3 +425,25 @@ def test_assigned_lists_become_names_so_a_joblib_copy_trains_what_it_predicts_wi
     nn.optimizers.get("sgd", learning_rate=0.1).step(copy.params, copy.grads)
     assert_allclose(copy.s, layer.s - 0.1 * X.sum(axis=0))
     assert_allclose(copy.forward(X), X * copy.s)
+
+
+@pytest.mark.parametrize(
+    "network, name",
+    [
+        (nn.Dense(3), "'W'"),
+        (nn.Sequential([nn.Activation("relu"), nn.Dense(3)]), "Dense has no 'W'"),
+        (nn.BatchNorm(), "'running_mean'"),
+        (nn.LayerNorm(), "'gamma'"),
+        (nn.Dropout(0.5), "'rng'"),
+    ],
+)
+def test_forward_before_build_says_to_build_first(network, name):
+    with pytest.raises(NotBuiltError, match=f"{name} yet: call build"):
+        network.forward(np.ones((2, 3)), training=True)
+    assert not hasattr(network, "W")  # still an AttributeError for hasattr
+
+
+def test_a_missing_attribute_that_build_does_not_set_is_a_plain_attribute_error():
+    with pytest.raises(AttributeError, match="no attribute 'nothing'") as raised:
+        nn.Dense(3).nothing  # noqa: B018
+    assert not isinstance(raised.value, NotBuiltError)
