@@ -33,6 +33,8 @@ object arrays are converted, with ``y_numeric=True``) and lets labels that mix
 strings and numbers through to ``np.unique``, which fails comparing them. Both
 end in numpy errors that do not say what to change;
 :func:`check_label_types` and :func:`check_numeric_targets` say it up front.
+:func:`checked_class_weights` holds ``class_weight`` to ``sample_weight``'s
+rules (finite, non-negative, not all zero).
 
 Random state: :func:`as_generator` turns scikit-learn's ``random_state`` into
 the NumPy Generator the core draws from.
@@ -47,6 +49,7 @@ import numpy as np
 import scipy.sparse
 import sklearn.utils.validation
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_array, check_non_negative
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -323,3 +326,21 @@ def as_generator(random_state) -> np.random.Generator:
         return np.random.default_rng(int(random_state))
     seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
     return np.random.default_rng(seed)
+
+
+def checked_class_weights(by_row, sample_weight):
+    """The per-row class weights times ``sample_weight``, checked like it.
+
+    ``by_row`` holds each row's weight from ``class_weight``: non-finite and
+    negative values are refused in ``sample_weight``'s words, and so is a
+    product that is zero everywhere (nothing left to learn from).
+    """
+    check_array(by_row, ensure_2d=False, dtype=None, input_name="class_weight")
+    check_non_negative(by_row, "`class_weight`")
+    weights = by_row if sample_weight is None else sample_weight * by_row
+    if not weights.any():
+        raise ValueError(
+            "class_weight (times sample_weight) leaves every sample with weight 0: "
+            "at least one class present in y needs a non-zero weight."
+        )
+    return weights

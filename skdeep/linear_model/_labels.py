@@ -15,11 +15,14 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
-    check_array,
-    check_non_negative,
 )
 
-from .._validation import check_float32_magnitude, check_label_types, validate_data
+from .._validation import (
+    check_float32_magnitude,
+    check_label_types,
+    checked_class_weights,
+    validate_data,
+)
 from ._base import SPARSE_FORMATS
 
 
@@ -101,24 +104,6 @@ def class_weighted(class_weight, X, y, y_index, sample_weight, classes):
             class_weight, classes=classes, y=y, sample_weight=sample_weight
         )
     return checked_class_weights(per_class[y_index].astype(X.dtype), sample_weight)
-
-
-def checked_class_weights(by_row, sample_weight):
-    """The per-row class weights times ``sample_weight``, checked like it.
-
-    ``by_row`` holds each row's weight from ``class_weight``: non-finite and
-    negative values are refused in ``sample_weight``'s words, and so is a
-    product that is zero everywhere (nothing left to learn from).
-    """
-    check_array(by_row, ensure_2d=False, dtype=None, input_name="class_weight")
-    check_non_negative(by_row, "`class_weight`")
-    weights = by_row if sample_weight is None else sample_weight * by_row
-    if not weights.any():
-        raise ValueError(
-            "class_weight (times sample_weight) leaves every sample with weight 0: "
-            "at least one class present in y needs a non-zero weight."
-        )
-    return weights
 
 
 def check_two_classes(classifier, classes, y_index, sample_weight):

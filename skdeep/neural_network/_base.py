@@ -24,7 +24,7 @@ import scipy.sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import check_array, check_is_fitted, check_non_negative
+from sklearn.utils.validation import check_is_fitted
 
 from .. import nn
 from .._fit_state import all_or_nothing
@@ -67,24 +67,6 @@ SOLVERS = ("lbfgs", *STOCHASTIC_SOLVERS)
 HIDDEN_ACTIVATIONS = tuple(nn.activations.ACTIVATIONS)
 # Activations of one layer for one prediction chunk stay under this size.
 _PREDICT_CHUNK_BYTES = 32 * 2**20
-
-
-def checked_class_weights(by_row, sample_weight):
-    """The per-row class weights times ``sample_weight``, checked like it.
-
-    ``by_row`` holds each row's weight from ``class_weight``: non-finite and
-    negative values are refused in ``sample_weight``'s words, and so is a
-    product that is zero everywhere (nothing left to learn from).
-    """
-    check_array(by_row, ensure_2d=False, dtype=None, input_name="class_weight")
-    check_non_negative(by_row, "`class_weight`")
-    weights = by_row if sample_weight is None else sample_weight * by_row
-    if not weights.any():
-        raise ValueError(
-            "class_weight (times sample_weight) leaves every sample with weight 0: "
-            "at least one class present in y needs a non-zero weight."
-        )
-    return weights
 
 
 def _is_positive_whole(size) -> bool:

@@ -27,9 +27,10 @@ from .._validation import (
     check_float32_magnitude,
     check_label_types,
     check_numeric_targets,
+    checked_class_weights,
     validate_data,
 )
-from ._base import BaseNetwork, checked_class_weights, stochastic_partial_fit
+from ._base import BaseNetwork, stochastic_partial_fit
 from ._docs import ATTRIBUTES, PARAMETERS, TRAILING_PARAMETERS
 
 

@@ -27,8 +27,9 @@ Examples
 from . import activations, initializers, losses, optimizers, schedules
 from .activations import Activation
 from .gradcheck import check_gradients
-from .layers import BatchNorm, Dense, Dropout, Layer, LayerNorm
+from .layers import Dense, Dropout, Layer, NotBuiltError
 from .network import Sequential
+from .normalization import BatchNorm, LayerNorm
 from .training import History, TrainingDivergedError, train
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "History",
     "Layer",
     "LayerNorm",
+    "NotBuiltError",
     "Sequential",
     "TrainingDivergedError",
     "activations",

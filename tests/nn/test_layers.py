@@ -447,3 +447,18 @@ def test_a_missing_attribute_that_build_does_not_set_is_a_plain_attribute_error(
     with pytest.raises(AttributeError, match="no attribute 'nothing'") as raised:
         nn.Dense(3).nothing  # noqa: B018
     assert not isinstance(raised.value, NotBuiltError)
+
+
+def test_pickles_naming_the_normalization_layers_in_layers_still_resolve():
+    # Pickles written before skdeep.nn.normalization existed name
+    # skdeep.nn.layers.BatchNorm; unpickling looks the class up there.
+    import pickle
+
+    from skdeep.nn import layers
+
+    assert layers.BatchNorm is nn.BatchNorm and layers.LayerNorm is nn.LayerNorm
+    old = pickle.dumps(nn.BatchNorm(), protocol=0).replace(
+        b"skdeep.nn.normalization", b"skdeep.nn.layers"
+    )
+    assert b"skdeep.nn.layers" in old
+    assert type(pickle.loads(old)) is nn.BatchNorm
