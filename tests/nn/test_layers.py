@@ -445,7 +445,7 @@ def test_forward_before_build_says_to_build_first(network, name):
 
 def test_a_missing_attribute_that_build_does_not_set_is_a_plain_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'nothing'") as raised:
-        nn.Dense(3).nothing  # noqa: B018
+        _ = nn.Dense(3).nothing
     assert not isinstance(raised.value, NotBuiltError)
 
 
