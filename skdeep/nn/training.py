@@ -121,7 +121,7 @@ def train(
     X: np.ndarray,
     y: np.ndarray,
     *,
-    rng: np.random.Generator | int | None,
+    rng: np.random.Generator,
     epochs: int = 200,
     batch_size: int = 32,
     sample_weight: np.ndarray | None = None,
@@ -151,11 +151,9 @@ def train(
         input becomes CSR, whose row selection is cheap).
     y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         Targets in the loss's encoding (one-hot for the softmax cross-entropy).
-    rng : numpy.random.Generator, int or None
+    rng : numpy.random.Generator
         The only source of randomness (shuffling; dropout draws from the
-        generator given to ``build``). Anything :func:`numpy.random.default_rng`
-        takes: a generator is used as is, an int seeds a new one and ``None``
-        draws fresh entropy (a different order each call).
+        generator given to ``build``).
     epochs : int, default=200
         Maximum number of passes over the data (>= 0).
     batch_size : int, default=32
@@ -231,7 +229,12 @@ def train(
     (100, True)
     """
     _check_loop_sizes(epochs, batch_size)
-    rng = np.random.default_rng(rng)
+    if not isinstance(rng, np.random.Generator):
+        # The core draws only from a generator it is given (reproducible runs).
+        raise TypeError(
+            f"rng must be a numpy.random.Generator, for example "
+            f"np.random.default_rng(0); got {type(rng).__name__}."
+        )
     dtype = _network_dtype(network)
     X, y, sample_weight = _as_training_arrays(X, y, sample_weight, dtype)
     if validation_data is not None:

@@ -485,9 +485,6 @@ class _Decoder:
         return attributes
 
 
-_ABSENT = object()
-
-
 def _check_attribute_names(cls: type, attributes: dict, path: str) -> None:
     """Refuse attributes that would change what ``cls``'s methods are."""
     name = allow.class_names()[cls]
@@ -496,8 +493,8 @@ def _check_attribute_names(cls: type, attributes: dict, path: str) -> None:
         # (``predict`` → an allow-listed function), and one named like a
         # class-level table would change it (``_parameter_constraints``).
         # Only plain defaults (History's counters) may be overridden.
-        static = inspect.getattr_static(cls, key, _ABSENT)
-        if static is not _ABSENT:
+        if any(key in vars(klass) for klass in cls.__mro__):
+            static = inspect.getattr_static(cls, key)
             if type(static) not in (*_PLAIN_SCALARS, float):
                 raise ValueError(
                     f"{path}: attribute {key!r} would replace the method or class "
