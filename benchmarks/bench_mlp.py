@@ -39,7 +39,6 @@ import itertools
 import json
 import os
 import pathlib
-import resource
 import statistics
 import subprocess
 import sys
@@ -48,7 +47,11 @@ import time
 import warnings
 
 import numpy as np
-from _machine import blas_description  # benchmarks/ is on sys.path for scripts
+from _machine import (  # benchmarks/ is on sys.path for scripts
+    blas_description,
+    current_rss_mb,
+    peak_rss_mb,
+)
 
 N_FEATURES = 784
 N_INFORMATIVE = 50
@@ -85,33 +88,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 # --------------------------------------------------------------------- children
-def current_rss_mb() -> float:
-    """Resident set size now (Linux ``/proc``; 0 where it is not available)."""
-    try:
-        with open("/proc/self/statm") as f:
-            pages = int(f.read().split()[1])
-    except OSError:
-        return 0.0
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process.
-
-    Linux's ``VmHWM`` first: ``ru_maxrss`` survives ``exec``, so a child would
-    report its parent's peak if that was higher (the parent made the data).
-    """
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 2**10
-    except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
-
-
 def fit_skdeep(X, y, epochs):
     from skdeep import MLPClassifier
 

@@ -37,7 +37,6 @@ import argparse
 import json
 import os
 import pathlib
-import resource
 import subprocess
 import sys
 import tempfile
@@ -45,7 +44,11 @@ import time
 import warnings
 
 import numpy as np
-from _machine import blas_description  # benchmarks/ is on sys.path for scripts
+from _machine import (  # benchmarks/ is on sys.path for scripts
+    blas_description,
+    current_rss_mb,
+    peak_rss_mb,
+)
 
 SEED = 0
 TOPIC_SHARE = 0.15
@@ -118,28 +121,6 @@ def make_corpus(args) -> tuple[list[str], np.ndarray]:
 
 
 # ----------------------------------------------------------------------- children
-def current_rss_mb() -> float:
-    try:
-        with open("/proc/self/statm") as f:
-            pages = int(f.read().split()[1])
-    except OSError:
-        return 0.0
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def peak_rss_mb() -> float:
-    """Peak resident set (``VmHWM``; ``ru_maxrss`` off Linux)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 2**10
-    except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
-
-
 def make_estimator(library: str, task: str, args):
     options = dict(C=args.C, tol=args.tol, max_iter=args.max_iter)
     if library == "sklearn":
