@@ -71,7 +71,8 @@ class History:
         there is no validation data).
     best_val_loss : float
         Validation loss of the best epoch under early stopping (chooses among
-        epochs whose validation scores tie the best; never resets the count).
+        epochs whose validation scores are within ``tol`` of the best; never
+        resets the count).
     no_improvement_count : int
         Consecutive epochs without an improvement larger than ``tol``.
     stopped : bool
@@ -487,10 +488,15 @@ def _update_best(history: History, early_stopping: bool, tol: float | None) -> b
     monitored, and an epoch whose score is below the best so far plus ``tol``
     adds one to the count; otherwise the training loss is, and an epoch whose
     loss is above the best minus ``tol`` adds one; any other epoch resets the
-    count. The best epoch (whose weights early stopping keeps) has the highest
-    validation score; among epochs that tie it exactly (accuracy on a small
-    validation set ties often) the lowest validation loss, where scikit-learn
-    keeps the first. The loss chooses weights only: it never resets the count.
+    count. The best epoch (whose weights early stopping keeps) is the one with
+    the lowest validation loss among the epochs whose score is within ``tol`` of
+    the best score so far: the rule that counts a smaller gain as no improvement
+    also treats it as a tie. scikit-learn keeps the first epoch with the highest
+    score; the two agree whenever scores move in steps of at least ``tol``
+    (unweighted accuracy on fewer than ``1 / tol`` validation rows). Under
+    weights that make the score saturate, the highest score may be reached by
+    noise well below ``tol`` and keeping it would discard every later epoch. The
+    loss chooses weights only: it never resets the count.
     """
     tol = 0.0 if tol is None else tol
     epoch = history.n_epochs - 1
@@ -498,8 +504,8 @@ def _update_best(history: History, early_stopping: bool, tol: float | None) -> b
         score = history.epochs["val_score"][-1]
         val_loss = history.epochs["val_loss"][-1]
         stalled = score < history.best_score + tol
-        improved = score > history.best_score or (
-            score == history.best_score and val_loss < history.best_val_loss
+        improved = score > history.best_score + tol or (
+            score >= history.best_score - tol and val_loss < history.best_val_loss
         )
         if improved:
             history.best_val_loss = val_loss

@@ -115,3 +115,18 @@ def test_divergence_before_any_validation_score_still_raises():
         warnings.simplefilter("ignore", RuntimeWarning)
         with pytest.raises(nn.TrainingDivergedError, match="epoch 1"):
             MLPRegressor(early_stopping=True).fit(X, rng.standard_normal(size=20))
+
+
+def test_early_stopping_keeps_training_under_extreme_class_weights():
+    # Issue 14, item 8: with weights 1000 : 0.0001 the weighted validation
+    # accuracy saturates in a few epochs; the epoch kept used to be its
+    # noise-level maximum, so the network did not predict the heavy class
+    # nearly everywhere and scikit-learn's check failed.
+    from sklearn.utils.estimator_checks import check_class_weight_classifiers
+
+    classifier = MLPClassifier(
+        solver="sgd", early_stopping=True, label_smoothing=0.1, max_iter=200
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check_class_weight_classifiers("MLPClassifier", classifier)

@@ -444,6 +444,24 @@ def test_a_tied_score_with_a_better_validation_loss_keeps_its_weights_but_stalls
     assert history.best_epoch == 3 and history.best_val_loss == 0.9
 
 
+def test_a_score_gain_below_tol_is_a_tie_that_the_validation_loss_breaks():
+    # Scores that saturate (weighted accuracy under extreme class weights):
+    # the noise-level maximum at epoch 1 does not hold the weights of the
+    # epochs that go on lowering the validation loss, while a real gain does.
+    history = nn.History()
+    history.epochs.update(val_loss=[], val_score=[])
+    steps = [(0.5, 2.0), (1.0, 1.0), (1.0 - 1e-7, 0.5), (1.0 - 2e-7, 0.25),
+             (1.0 + 5e-5, 0.3), (1.0 - 2e-4, 0.1), (1.1, 0.9)]  # fmt: skip
+    improved = []
+    for score, val_loss in steps:
+        history.epochs["loss"].append(1.0)
+        history.epochs["val_score"].append(score)
+        history.epochs["val_loss"].append(val_loss)
+        improved.append(nn.training._update_best(history, True, tol=1e-4))
+    assert improved == [True, True, True, True, False, False, True]
+    assert history.best_epoch == 6 and history.best_val_loss == 0.9
+
+
 def _scikit_learn_counts(values, tol, *, higher_is_better):
     """scikit-learn's _update_no_improvement_count, transcribed."""
     count, best, counts = 0, -np.inf if higher_is_better else np.inf, []
@@ -476,9 +494,10 @@ def test_the_validation_stall_count_is_scikit_learns():
         counts.append(history.no_improvement_count)
     assert counts == _scikit_learn_counts(SCORES, 0.01, higher_is_better=True)
     assert counts == [0, 1, 2, 0, 1, 2, 3, 4, 0, 1, 0]
-    # Weights: the best score; the lower validation loss among exact ties.
-    assert improved == [True, False, True, True, True, True, False, True, False,
-                        True, True]  # fmt: skip
+    # Weights: the lowest validation loss among scores within tol of the best
+    # (0.52 after 0.516 is a tie with a higher loss, 0.529 after 0.52 too).
+    assert improved == [True, False, True, True, False, True, False, False, False,
+                        False, True]  # fmt: skip
     assert history.best_epoch == 10
 
 
