@@ -526,6 +526,14 @@ class _Decoder:
             problem = allow.parameter_problem(obj)
             if problem is not None:
                 raise ValueError(f"{path}: {problem}.")
+        # The class knows its invariants: its fitted attributes are checked
+        # now, before anyone predicts with them.
+        check_fitted_state = getattr(cls, "_check_fitted_state", None)
+        if check_fitted_state is not None:
+            try:
+                check_fitted_state(obj)
+            except ValueError as error:
+                raise ValueError(f"{path}: invalid fitted state: {error}") from error
         return obj
 
     def decode_attributes(self, node, path, in_params: bool = False) -> dict:
