@@ -38,6 +38,7 @@ from ._base import (
     _total_weight,
     _train_minibatch,
 )
+from ._fitted_state import check_linear_state
 from ._labels import (
     check_two_classes,
     class_weighted,
@@ -125,6 +126,11 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
+
+    def _check_fitted_state(self) -> None:
+        """Raise ``ValueError`` unless the fitted attributes are consistent
+        (read by :func:`skdeep.load`, which fills them from a file)."""
+        check_linear_state(self, classifier=True)
 
     def __init__(
         self,

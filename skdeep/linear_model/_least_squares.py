@@ -36,6 +36,7 @@ from ._base import (
     _total_weight,
     _train_minibatch,
 )
+from ._fitted_state import check_linear_state
 
 
 def _power_of_two_scale(array) -> float:
@@ -172,6 +173,11 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
+
+    def _check_fitted_state(self) -> None:
+        """Raise ``ValueError`` unless the fitted attributes are consistent
+        (read by :func:`skdeep.load`, which fills them from a file)."""
+        check_linear_state(self, classifier=False)
 
     def __init__(
         self,

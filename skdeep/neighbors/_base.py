@@ -15,7 +15,7 @@ from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_classifier
 from sklearn.metrics import DistanceMetric
 from sklearn.neighbors import BallTree, KDTree, sort_graph_by_row_values
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted, check_non_negative
 from .._validation import check_float32_distances, validate_data
 from .._warnings import warn
 from . import _distances, _metrics, _pairwise
+from ._fitted_state import check_neighbors_state
 
 _FLOATS = [np.float64, np.float32]
 ALGORITHMS = ("auto", "ball_tree", "kd_tree", "brute")
@@ -305,6 +306,11 @@ class _KNNBase(BaseEstimator):
         if metric == "p":
             return strategy, metric, dict(self.metric_params or {})
         return strategy, strategy.name, strategy.params
+
+    def _check_fitted_state(self) -> None:
+        """Raise ``ValueError`` unless the fitted attributes are consistent
+        (read by :func:`skdeep.load`, which fills them from a file)."""
+        check_neighbors_state(self, classifier=is_classifier(self))
 
     def _fit_index(self, X) -> None:
         metric, effective, params = self._metric_strategy(X)

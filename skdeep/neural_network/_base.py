@@ -36,6 +36,7 @@ from .._validation import (
 )
 from .._warnings import warn
 from ..nn.training import TrainingDivergedError
+from ._fitted_state import check_network_state
 from ._lbfgs import refresh_running_statistics, run_lbfgs
 from ._learning_rate import (
     EPOCH_SCHEDULES,
@@ -397,6 +398,11 @@ class BaseNetwork(BaseEstimator):
         self.best_loss_ = self.loss_
         # As in scikit-learn, only the stochastic solvers count samples seen.
         self.t_ = getattr(self, "t_", 0) if continuing else 0
+
+    def _check_fitted_state(self) -> None:
+        """Raise ``ValueError`` unless the fitted attributes are consistent
+        (read by :func:`skdeep.load`, which fills them from a file)."""
+        check_network_state(self)
 
     # ----------------------------------------------------------------- store
     def _store(self, network, loss, history, n_iter) -> None:

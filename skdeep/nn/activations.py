@@ -33,7 +33,7 @@ import numpy as np
 from scipy.special import erf
 
 from ._registry import lookup
-from .layers import Layer, attribute_arrays
+from .layers import Layer, attribute_arrays, check_built_array
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -551,6 +551,19 @@ class Activation(Layer):
         self.function.build(n_in, dtype)
         for name, param in zip(self.grad_attributes, self.params, strict=True):
             setattr(self, name, np.zeros_like(param))
+        return n_in
+
+    def check_built(self, n_in, dtype):
+        function = vars(self).get("function")
+        if not isinstance(function, ActivationFunction):
+            raise ValueError(
+                f"Activation.function must be an activation function, got "
+                f"{type(function).__name__}."
+            )
+        names = zip(function.param_attributes, self.grad_attributes, strict=True)
+        for name, grad in names:
+            check_built_array(function, name, (n_in,), dtype, finite=True)
+            check_built_array(self, grad, (n_in,), dtype, finite=False)
         return n_in
 
     def forward(self, X, training=False, rows=None):

@@ -201,10 +201,47 @@ class Layer:
     def apply_constraints(self) -> None:
         """Project parameters back onto their constraint set (after each step)."""
 
+    def check_built(self, n_in: int, dtype) -> int:
+        """Check a built layer's arrays (read from a file, say); return ``n_out``.
+
+        Parameters and state must be ``dtype`` arrays of the shapes ``build``
+        gives them for ``n_in`` input features, with finite values;
+        gradients must match their parameters. Raises ``ValueError`` naming
+        the attribute and the problem.
+        """
+        n_out, shapes = self._built_shapes(n_in)
+        for name, shape in shapes.items():
+            check_built_array(self, name, shape, dtype, finite=True)
+        pairs = zip(self.param_attributes, self.grad_attributes, strict=True)
+        for param, grad in pairs:
+            shape = getattr(self, param).shape
+            check_built_array(self, grad, shape, dtype, finite=False)
+        return n_out
+
+    def _built_shapes(self, n_in: int) -> tuple[int, dict[str, tuple[int, ...]]]:
+        """``(n_out, {attribute: shape})`` of what ``build(n_in, ...)`` creates."""
+        return n_in, {}
+
     def __repr__(self) -> str:
         names = list(inspect.signature(type(self).__init__).parameters)[1:]
         args = ", ".join(f"{n}={getattr(self, n)!r}" for n in names if hasattr(self, n))
         return f"{type(self).__name__}({args})"
+
+
+def check_built_array(owner, name: str, shape, dtype, finite: bool) -> None:
+    """Raise ``ValueError`` unless ``owner.name`` is a ``dtype`` array of ``shape``
+    (finite if asked)."""
+    where = f"{type(owner).__name__}.{name}"
+    value = vars(owner).get(name)
+    if type(value) is not np.ndarray:
+        raise ValueError(f"{where} must be a numpy array, got {type(value).__name__}.")
+    if value.dtype != dtype or value.shape != tuple(shape):
+        raise ValueError(
+            f"{where} is a {value.dtype} array of shape {value.shape}; expected "
+            f"{np.dtype(dtype)} of shape {tuple(shape)}."
+        )
+    if finite and not np.isfinite(value).all():
+        raise ValueError(f"{where} holds NaN or infinite values.")
 
 
 def attribute_arrays(owner, names: tuple[str, ...]) -> list[np.ndarray]:
@@ -309,6 +346,12 @@ class Dense(Layer):
         self._ones = np.ones(0, dtype=dtype)
         self._scratch = np.empty(min(self.W.size, _BLOCK), dtype=dtype)
         return self.n_out
+
+    def _built_shapes(self, n_in):
+        n_out = self.n_out
+        if type(n_out) is not int or n_out < 1:
+            raise ValueError(f"Dense.n_out must be a positive int, got {n_out!r}.")
+        return n_out, {"W": (n_in, n_out), "b": (n_out,)}
 
     def forward(self, X, training=False, rows=None):
         self._X = X
@@ -421,6 +464,14 @@ class Dropout(Layer):
     def build(self, n_in, rng, dtype=np.float64):
         self.rng = rng
         return n_in
+
+    def _built_shapes(self, n_in):
+        rate = self.rate
+        if type(rate) not in (int, float) or not 0.0 <= rate < 1.0:
+            raise ValueError(f"Dropout.rate must be a float in [0, 1), got {rate!r}.")
+        if type(vars(self).get("rng")) is not np.random.Generator:
+            raise ValueError("Dropout.rng must be a numpy Generator.")
+        return n_in, {}
 
     def forward(self, X, training=False, rows=None):
         if not training or self.rate == 0.0:

@@ -47,6 +47,34 @@ class Sequential(Layer):
             n = layer.build(n, rng, self.dtype)
         return n
 
+    def check_built(self, n_in, dtype):
+        """Check that ``layers`` are layers whose arrays chain from ``n_in``
+        features of ``dtype`` (see :meth:`Layer.check_built`); return ``n_out``."""
+        layers = vars(self).get("layers")
+        if type(layers) is not list:
+            raise ValueError(f"Sequential.layers must be a list, got {layers!r:.80}.")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer) or isinstance(layer, Sequential):
+                raise ValueError(
+                    f"Sequential.layers[{i}] is a {type(layer).__name__}, not a "
+                    "skdeep.nn layer."
+                )
+        own_dtype = vars(self).get("dtype")
+        if vars(self).get("n_in") != n_in or not (
+            isinstance(own_dtype, np.dtype) and own_dtype == dtype
+        ):
+            raise ValueError(
+                f"Sequential.n_in and dtype must be {n_in} and {np.dtype(dtype)}, "
+                f"got {vars(self).get('n_in')!r:.40} and {own_dtype!r:.40}."
+            )
+        n = n_in
+        for i, layer in enumerate(layers):
+            try:
+                n = layer.check_built(n, dtype)
+            except ValueError as error:
+                raise ValueError(f"Sequential.layers[{i}]: {error}") from error
+        return n
+
     # Gathered from the layers at each access, never cached: a cached list would
     # alias the layers' arrays (see skdeep.nn.layers).
     @property

@@ -28,6 +28,10 @@ class _Normalization(Layer):
         self.dbeta = np.zeros_like(self.beta)
         return n_in
 
+    def _built_shapes(self, n_in):
+        names = (*self.param_attributes, *self.state_attributes)
+        return n_in, dict.fromkeys(names, (n_in,))
+
     def _scale_and_shift(self, X_hat):
         self._X_hat = X_hat
         return X_hat * self.gamma + self.beta
@@ -92,6 +96,14 @@ class BatchNorm(_Normalization):
             raise ValueError(f"BatchNorm epsilon must be > 0, got {epsilon!r}.")
         self.momentum = momentum
         self.epsilon = epsilon
+
+    def check_built(self, n_in, dtype):
+        n_out = super().check_built(n_in, dtype)
+        if not self.running_var.min(initial=0.0) >= 0.0:
+            raise ValueError("BatchNorm.running_var holds negative variances.")
+        if type(self.epsilon) is not float or not self.epsilon > 0.0:
+            raise ValueError(f"BatchNorm.epsilon must be > 0, got {self.epsilon!r}.")
+        return n_out
 
     def build(self, n_in, rng, dtype=np.float64):
         self.running_mean = np.zeros(n_in, dtype=dtype)

@@ -221,11 +221,40 @@ def parameter_problem(obj) -> str | None:
                 f"{cls.__name__} with {name} reads and writes pickles in the "
                 "folder it names."
             )
+    problem = _steps_problem(obj)
+    if problem is not None:
+        return problem
     if hasattr(cls, "_parameter_constraints"):
         try:
             obj._validate_params()
         except (TypeError, ValueError) as error:
             return f"invalid parameters of {cls.__name__} ({error})"
+    return None
+
+
+def _steps_problem(obj) -> str | None:
+    """Why a ``Pipeline``'s steps are not (name, estimator) pairs, or None.
+
+    scikit-learn checks them only in ``fit``; a loaded pipeline predicts at
+    once, so a layer or a number as a step must be refused here.
+    """
+    from sklearn.base import BaseEstimator
+    from sklearn.pipeline import Pipeline
+
+    if type(obj) is not Pipeline:
+        return None
+    steps = vars(obj).get("steps")
+    if type(steps) is not list or not steps:
+        return "Pipeline.steps must be a non-empty list of (name, estimator) pairs"
+    for step in steps:
+        valid = (
+            type(step) is tuple
+            and len(step) == 2
+            and type(step[0]) is str
+            and (step[1] in (None, "passthrough") or isinstance(step[1], BaseEstimator))
+        )
+        if not valid:
+            return f"Pipeline.steps must hold (name, estimator) pairs, not {step!r:.80}"
     return None
 
 

@@ -239,6 +239,11 @@ def _view(entry, members, path, read_member) -> np.ndarray:
         or offset < 0
     ):
         raise ValueError(f"{path}: invalid view offset or strides.")
+    if _overlaps_itself(shape, strides, dtype.itemsize):
+        raise ValueError(
+            f"{path}: a view whose elements overlap (strides {strides} for shape "
+            f"{list(shape)}); save only writes views made by slicing."
+        )
     # The owner's memory as bytes; numpy checks that the view stays inside it.
     memory = owner.reshape(-1, order="A").view(np.uint8)
     try:
@@ -247,6 +252,26 @@ def _view(entry, members, path, read_member) -> np.ndarray:
         raise ValueError(
             f"{path}: the view does not fit in its array ({error})."
         ) from error
+
+
+def _overlaps_itself(shape: tuple, strides: list, itemsize: int) -> bool:
+    """Whether two elements of the view would share bytes.
+
+    A slice of an array never does, while a zero stride (a broadcast) lets a
+    few bytes pose as an array of any size, which the first copy allocates
+    in full. Axes by increasing stride must each step over all of the
+    smaller ones.
+    """
+    if math.prod(shape) <= 1:
+        return False
+    extent = itemsize
+    for stride, n in sorted((abs(s), n) for s, n in zip(strides, shape, strict=True)):
+        if n == 1:
+            continue
+        if stride < extent:
+            return True
+        extent = stride * (n - 1) + extent
+    return False
 
 
 def expect(value, kind: type, path: str):

@@ -53,6 +53,12 @@ from . import _arrays as array_table
 from ._arrays import checked_dtype, encode_float, expect, parse_dtype
 
 _PLAIN_SCALARS = (type(None), bool, int, str)
+# What two parameters may hold the very same instance of: random generators
+# (one RandomState for every step of a pipeline), which are leaves to
+# ``repr`` and ``clone``. A shared container or estimator would let a small
+# file describe a parameter graph that ``repr`` and ``clone`` walk in
+# exponential time.
+_SHAREABLE_IN_PARAMETERS = (np.random.Generator, np.random.RandomState)
 
 
 # --------------------------------------------------------------------- encode
@@ -84,6 +90,11 @@ class _Encoder:
         self.arrays: list[np.ndarray] = []
         self.array_index: dict[int, int] = {}
         self.open_tuples: set[int] = set()
+        # Inside constructor parameters (and not inside an object's attributes):
+        # containers are written out in full, never as references (see
+        # _Decoder.decode_ref), and open_plain guards against a cycle.
+        self.in_params = False
+        self.open_plain: set[int] = set()
 
     # Pass 1: how often each container or object is reached, so that only the
     # shared ones carry an "__id__" (most lists and dicts stay plain JSON).
@@ -119,7 +130,14 @@ class _Encoder:
             return {"__nptype__": checked_dtype(value, allow.SCALAR_KINDS, path).str}
         if id(value) in allow.function_names():
             return {"__function__": allow.function_names()[id(value)]}
+        if self.in_params and kind in (list, tuple, dict):
+            return self.encode_parameter_container(value, path)
         if id(value) in self.ids:
+            if self.in_params and kind not in _SHAREABLE_IN_PARAMETERS:
+                raise TypeError(
+                    f"Cannot save {path}: a parameter holds an object that another "
+                    "parameter holds too; parameters must be plain values."
+                )
             if id(value) in self.open_tuples:
                 raise TypeError(
                     f"Cannot save {path}: it is a tuple that contains itself."
@@ -132,6 +150,31 @@ class _Encoder:
                 f"supported. {allow.supported_summary()}"
             )
         return node
+
+    def encode_parameter_container(self, value, path: str):
+        if id(value) in self.open_plain:
+            raise TypeError(f"Cannot save {path}: a parameter that contains itself.")
+        self.open_plain.add(id(value))
+        try:
+            items = value.items() if type(value) is dict else enumerate(value)
+            encoded = [(k, self.encode(v, f"{path}[{k!r}]")) for k, v in items]
+        finally:
+            self.open_plain.discard(id(value))
+        if type(value) is list:
+            return [v for _, v in encoded]
+        if type(value) is tuple:
+            return {"__tuple__": [v for _, v in encoded]}
+        if all(type(k) is str and not k.startswith("__") for k in value):
+            return dict(encoded)
+        return {"__dict__": [[self.encode(k, f"{path} (key)"), v] for k, v in encoded]}
+
+    def with_params(self, in_params: bool, encode, *args):
+        """``encode(*args)`` with ``in_params`` set, restored afterwards."""
+        outer, self.in_params = self.in_params, in_params
+        try:
+            return encode(*args)
+        finally:
+            self.in_params = outer
 
     def tag(self, value, node: dict) -> dict:
         """Give ``node`` an ``__id__`` if ``value`` is reached more than once."""
@@ -194,17 +237,16 @@ class _Encoder:
                 "attributes of the same name, as scikit-learn estimators must."
             )
         if params is not None:
-            node["params"] = {
-                k: self.encode(v, f"{path}.{k}") for k, v in params.items()
-            }
-        node["attributes"] = {
-            k: self.encode(v, f"{path}.{k}") for k, v in attributes.items()
-        }
+            node["params"] = self.with_params(True, self.encode_all, params, path)
+        node["attributes"] = self.with_params(False, self.encode_all, attributes, path)
         if params is not None:
             problem = allow.parameter_problem(value)
             if problem is not None:
                 raise TypeError(f"Cannot save {path}: {problem}.")
         return node
+
+    def encode_all(self, values: dict, path: str) -> dict:
+        return {k: self.encode(v, f"{path}.{k}") for k, v in values.items()}
 
     def add_array(self, array: np.ndarray, path: str) -> int:
         if id(array) not in self.array_index:
@@ -291,6 +333,8 @@ class _Decoder:
         self.arrays = arrays
         self.objects: dict[int, object] = {}
         self.class_names: set[str] = set()
+        # True while decoding constructor parameters (not an object's attributes).
+        self.in_params = False
 
     def register(self, node: dict, value, path: str):
         if "__id__" in node:
@@ -329,7 +373,14 @@ class _Decoder:
                 f"{path}: reference to object {number!r}, which is not defined "
                 "before it."
             )
-        return self.objects[number]
+        value = self.objects[number]
+        if self.in_params and type(value) not in _SHAREABLE_IN_PARAMETERS:
+            raise ValueError(
+                f"{path}: a constructor parameter refers to a value stored "
+                f"elsewhere in the file ({type(value).__name__}); parameters are "
+                "plain values, written out in full."
+            )
+        return value
 
     def decode_float(self, node, path):
         return array_table.decode_float(node, path)
@@ -442,7 +493,9 @@ class _Decoder:
         short = name.rsplit(".", 1)[-1]
         get_param_names = getattr(cls, "_get_param_names", None)
         if get_param_names is not None:
-            params = self.decode_attributes(node.get("params"), f"{path}<{short}>")
+            params = self.decode_attributes(
+                node.get("params"), f"{path}<{short}>", in_params=True
+            )
             expected = set(get_param_names())
             params.update(_added_parameter_defaults(cls, expected - set(params)))
             if set(params) != expected:
@@ -473,15 +526,27 @@ class _Decoder:
             problem = allow.parameter_problem(obj)
             if problem is not None:
                 raise ValueError(f"{path}: {problem}.")
+        # The class knows its invariants: its fitted attributes are checked
+        # now, before anyone predicts with them.
+        check_fitted_state = getattr(cls, "_check_fitted_state", None)
+        if check_fitted_state is not None:
+            try:
+                check_fitted_state(obj)
+            except ValueError as error:
+                raise ValueError(f"{path}: invalid fitted state: {error}") from error
         return obj
 
-    def decode_attributes(self, node, path) -> dict:
+    def decode_attributes(self, node, path, in_params: bool = False) -> dict:
         node = expect(node, dict, path)
         attributes = {}
-        for key, value in node.items():
-            if not key.isidentifier() or key.startswith("__"):
-                raise ValueError(f"{path}: invalid attribute name {key!r}.")
-            attributes[key] = self.decode(value, f"{path}.{key}")
+        outer, self.in_params = self.in_params, in_params
+        try:
+            for key, value in node.items():
+                if not key.isidentifier() or key.startswith("__"):
+                    raise ValueError(f"{path}: invalid attribute name {key!r}.")
+                attributes[key] = self.decode(value, f"{path}.{key}")
+        finally:
+            self.in_params = outer
         return attributes
 
 
