@@ -355,6 +355,7 @@ def test_a_warm_start_or_partial_fit_that_diverges_keeps_the_previous_model(est)
 ACTIONABLE = [
     r"diverged.*(standardise|Standardise|lower)",  # TrainingDivergedError
     r"early_stopping needs a validation set.*early_stopping=False",
+    r"Early stopping holds out a stratified validation set.*early_stopping=False",
     r"fewer training points than neighbours",
     r"only one class",
     r"at least 2 classes",

@@ -11,6 +11,8 @@ import contextlib
 import pathlib
 import sys
 import threading
+import types
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -184,3 +186,124 @@ def test_knn_thread_count_follows_joblib_rules_but_not_its_backend():
     # On a Dask worker joblib would count the cluster's cores instead.
     with parallel_config(backend="loky"):
         assert _n_threads(None) == 1
+
+
+# Every query method an estimator has; each returns arrays (kneighbors a pair).
+QUERY_METHODS = (
+    "predict",
+    "predict_proba",
+    "predict_log_proba",
+    "decision_function",
+    "kneighbors",
+    "kneighbors_graph",
+)
+
+
+def _as_arrays(result):
+    if isinstance(result, tuple):
+        return [np.asarray(part) for part in result]
+    return [result.toarray() if hasattr(result, "toarray") else np.asarray(result)]
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [with_budget(est, **_BUDGET) for est in CONFIGURATIONS],
+    ids=config_id,
+)
+def test_eight_threads_get_the_predictions_of_serial_calls(estimator, rng):
+    """A fitted model serves many threads: prediction stores nothing on it
+    (issue 15: layer norm once returned another thread's probabilities)."""
+    X, y = small_data(estimator, rng)
+    fitted = clone(estimator).fit(X, y)
+    queries = [rng.standard_normal((20 + 7 * i, X.shape[1])) for i in range(32)]
+    methods = [m for m in QUERY_METHODS if hasattr(fitted, m)]
+    calls = [(method, Q) for method in methods for Q in queries]
+    serial = [_as_arrays(getattr(fitted, m)(Q)) for m, Q in calls]
+    threads_before = blas_threads()
+    barrier = threading.Barrier(8)
+
+    def call(index):
+        if index < 8:  # start the first eight together
+            barrier.wait()
+        method, Q = calls[index]
+        return _as_arrays(getattr(fitted, method)(Q))
+
+    with ThreadPoolExecutor(8) as pool:
+        threaded = list(pool.map(call, range(len(calls))))
+    for (method, _), expected, got in zip(calls, serial, threaded, strict=True):
+        for want, have in zip(expected, got, strict=True):
+            assert_array_equal(have, want, err_msg=method)
+    assert blas_threads() == threads_before
+
+
+class _ProcessWideCount:
+    """A BLAS library as threadpoolctl sees it: one count for the whole process;
+    a limit records the count it finds and puts it back when restored."""
+
+    def __init__(self, count):
+        self.count = count
+
+    def limit(self, limits, user_api):
+        found, self.count = self.count, limits
+        return types.SimpleNamespace(
+            restore_original_limits=lambda: setattr(self, "count", found)
+        )
+
+
+def test_limits_left_in_another_order_than_entered_restore_the_count(monkeypatch):
+    """Thread A limits BLAS to one thread, B does too, A leaves, B leaves: B
+    keeps its limit until it leaves, and the count is back where it started
+    (per-call limits left it on one thread, the count B had found).
+
+    The library is simulated: the OpenBLAS builds here ignore a count set from
+    a worker thread once the main thread has set one, which would hide the
+    order in which the limits are restored.
+    """
+    from skdeep.linear_model._base import _blas_threads
+    from skdeep.nn._blas import single_blas_thread
+
+    library = _ProcessWideCount(2)
+    monkeypatch.setattr(single_blas_thread, "_controller", library)
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def thread_a():
+        with _blas_threads(0):
+            a_in.set()
+            b_in.wait()
+        a_out.set()
+
+    def thread_b():
+        a_in.wait()
+        with _blas_threads(0):
+            b_in.set()
+            a_out.wait()
+            seen["b after a left"] = library.count
+
+    with ThreadPoolExecutor(2) as pool:
+        for future in [pool.submit(thread_a), pool.submit(thread_b)]:
+            future.result()
+    assert seen["b after a left"] == 1
+    assert library.count == 2
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [with_budget(est, **_BUDGET) for est in LINEAR_CONFIGURATIONS],
+    ids=config_id,
+)
+def test_two_threads_fitting_small_linear_models_restore_the_count(estimator, rng):
+    X, y = small_data(estimator, rng)
+    expected = clone(estimator).fit(X, y).predict(X)
+    barrier = threading.Barrier(2)
+
+    def fit_and_predict_together(_):
+        barrier.wait()
+        return clone(estimator).fit(X, y).predict(X)
+
+    original = threadpoolctl.threadpool_info()
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(5):
+            for got in pool.map(fit_and_predict_together, range(2)):
+                assert_array_equal(got, expected)
+    assert threadpoolctl.threadpool_info() == original

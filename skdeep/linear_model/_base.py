@@ -15,11 +15,11 @@ import copy
 
 import numpy as np
 import scipy.sparse
-import threadpoolctl
 from sklearn.utils.validation import check_is_fitted
 
 from .. import nn
 from .._validation import as_generator, check_float32_predictions, validate_data
+from ..nn._blas import single_blas_thread
 from . import _solvers as solvers
 
 # Below this many multiply-adds per pass over the data (n·p·outputs) one BLAS
@@ -29,8 +29,6 @@ from . import _solvers as solvers
 # 0.07 s on one thread against 0.80 s on two, newton 1.0 s against 77 s.
 _SINGLE_THREAD_WORK = 2_000_000
 
-_controller = None
-
 # The sparse formats the linear estimators take as they are; validate_data
 # converts any other to the first. Row slices (minibatches) need CSR, which the
 # minibatch solvers make from CSC; the full-batch solvers only multiply by X.
@@ -38,13 +36,14 @@ SPARSE_FORMATS = ["csr", "csc"]
 
 
 def _blas_threads(work: float):
-    """One BLAS thread for small problems (see ``_SINGLE_THREAD_WORK``), else as is."""
-    global _controller
+    """One BLAS thread for small problems (see ``_SINGLE_THREAD_WORK``), else as is.
+
+    The limit is shared by the threads fitting at the same time, so that the
+    last one to finish restores the count the first one found.
+    """
     if work >= _SINGLE_THREAD_WORK:
         return contextlib.nullcontext()
-    if _controller is None:  # inspecting the loaded libraries once is enough
-        _controller = threadpoolctl.ThreadpoolController()
-    return _controller.limit(limits=1, user_api="blas")
+    return single_blas_thread()
 
 
 def _blas_work(X) -> int:

@@ -35,8 +35,8 @@ from joblib import effective_n_jobs, parallel_config
 from sklearn.metrics import DistanceMetric
 from sklearn.utils._chunking import get_chunk_n_rows
 from sklearn.utils.parallel import Parallel, delayed
-from threadpoolctl import threadpool_limits
 
+from ..nn._blas import single_blas_thread
 from . import _metrics, _pairwise
 from ._metrics import Metric
 from ._rows import as_rows, dense_rows
@@ -310,7 +310,7 @@ def kneighbors(Q, index, k, *, exclude_self=False, n_jobs=None, working_memory=N
         results = [run(s) for s in starts]
     else:
         # The threads share the cores; BLAS threads on top would oversubscribe.
-        with threadpool_limits(limits=1, user_api="blas"):
+        with single_blas_thread():
             results = Parallel(n_jobs=n_workers, backend="threading")(
                 delayed(run)(s) for s in starts
             )

@@ -187,11 +187,18 @@ class BaseNetwork(BaseEstimator):
                 f"hidden_layer_sizes must be positive whole numbers, got {sizes}."
             )
         rates = self._dropout_rates(len(sizes))
+        solvers = ", ".join(repr(name) for name in STOCHASTIC_SOLVERS)
         if self.solver == "lbfgs" and any(rates):
-            solvers = ", ".join(repr(name) for name in STOCHASTIC_SOLVERS)
             raise ValueError(
                 f"dropout needs a stochastic solver (solver in {solvers}); L-BFGS "
                 "minimises a deterministic objective."
+            )
+        if self.solver == "lbfgs" and self.max_norm is not None:
+            # A projection after each step would break L-BFGS's line search and
+            # curvature pairs; it would otherwise be silently ignored.
+            raise ValueError(
+                f"max_norm needs a stochastic solver (solver in {solvers}); "
+                "solver='lbfgs' takes no steps to project the weights after."
             )
         return [(int(size), rate) for size, rate in zip(sizes, rates, strict=True)]
 

@@ -112,7 +112,8 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         Strength of an L1 penalty on the weights, scaled like ``alpha``.
     max_norm : float or None, default=None
         Rescale each unit's incoming weight vector to at most this norm after
-        every step.
+        every step of a stochastic solver ('lbfgs' refuses it, as it refuses
+        dropout).
     weight_init : str, default='auto'
         'auto' is scikit-learn's initialization: weights and biases of every
         layer from U(-a, a), a = √(6 / (fan_in + fan_out)), or √(2 / (fan_in +

@@ -567,9 +567,10 @@ class Activation(Layer):
         return n_in
 
     def forward(self, X, training=False, rows=None):
-        self._Z = X
-        self._A = self.function(X)
-        return self._A
+        A = self.function(X)
+        if self.stores_caches(training):
+            self._Z, self._A = X, A
+        return A
 
     def backward(self, dY, input_grad=True):
         if self.function.param_attributes:  # PReLU; skipped in the common case

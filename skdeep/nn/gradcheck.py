@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from .layers import Layer
+from .layers import Layer, prediction_caches
 from .losses import Loss
 from .rows import Rows
 
@@ -100,7 +100,8 @@ def check_gradients(
         return loss.value(y, scores, sample_weight) + network.penalty()
 
     replay_randomness()
-    scores = network.forward(X, training, rows)
+    with prediction_caches():  # backward through the prediction function too
+        scores = network.forward(X, training, rows)
     d_scores = loss.gradient(y, scores, sample_weight)
     d_input = network.backward(d_scores, input_grad=check_input)
     analytic = [g.copy() for g in network.grads]

@@ -9,10 +9,15 @@ optimizers never need to know which layer they talk to:
 ``build(n_in, rng, dtype) -> n_out``
     Create parameters (from ``rng``, never the global NumPy state) in ``dtype``.
 ``forward(X, training, rows=None) -> Y``
-    Compute the output and cache what ``backward`` needs. ``training`` selects
-    batch statistics (batch norm) and random masks (dropout). ``rows``
-    (:class:`~skdeep.nn.rows.Rows`) carries the batch's sample weights and
-    content keys, so that a weight means repetition inside the layers too.
+    Compute the output and, in training, cache what ``backward`` needs.
+    ``training`` selects batch statistics (batch norm) and random masks
+    (dropout). ``rows`` (:class:`~skdeep.nn.rows.Rows`) carries the batch's
+    sample weights and content keys, so that a weight means repetition inside
+    the layers too. With ``training=False`` (prediction) ``forward`` writes
+    nothing on the layer, so that one fitted network serves many threads at
+    once; only under :func:`prediction_caches` (gradient checks of the
+    prediction function) does it cache for ``backward`` as in training
+    (:meth:`Layer.stores_caches` says which).
 ``backward(dY, input_grad=True) -> dX``
     Given ∂L/∂Y, fill ``grads`` with ∂L/∂θ (same order as ``params``) and return
     ∂L/∂X. With ``input_grad=False`` the layer may skip ∂L/∂X (the first layer
@@ -52,6 +57,8 @@ use its cached input only until its ``backward`` for that step.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import inspect
 
 import numpy as np
@@ -107,6 +114,9 @@ class Layer:
     """
 
     uses_row_keys: bool = False
+    # Per thread (a context variable), set by prediction_caches(); held by the
+    # class so that module state stays plain data.
+    _prediction_caches = contextvars.ContextVar("prediction_caches", default=False)
     cache_attributes: tuple[str, ...] = ()
     scratch_attributes: tuple[str, ...] = ()
     param_attributes: tuple[str, ...] = ()
@@ -190,6 +200,15 @@ class Layer:
         """Return the layer's output for the batch ``X`` (n_samples, n_in)."""
         return X
 
+    def stores_caches(self, training: bool) -> bool:
+        """Whether ``forward`` keeps what ``backward`` needs on the layer.
+
+        In training always; in prediction only under :func:`prediction_caches`,
+        so that a prediction never writes on a layer another thread may be
+        predicting with.
+        """
+        return bool(training) or Layer._prediction_caches.get()
+
     def backward(self, dY: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         """Fill ``grads`` from ∂L/∂Y and return ∂L/∂X (``None`` if not asked for)."""
         return dY if input_grad else None
@@ -242,6 +261,33 @@ def check_built_array(owner, name: str, shape, dtype, finite: bool) -> None:
         )
     if finite and not np.isfinite(value).all():
         raise ValueError(f"{where} holds NaN or infinite values.")
+
+
+@contextlib.contextmanager
+def prediction_caches():
+    """Let prediction-mode ``forward`` calls cache for ``backward``, in this thread.
+
+    Backpropagating through the prediction function (running statistics,
+    no dropout) is what :func:`~skdeep.nn.check_gradients` does with
+    ``training=False``; outside this context, and in every other thread, a
+    prediction stores nothing on the layers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.nn.layers import Dense, prediction_caches
+    >>> layer = Dense(2)
+    >>> _ = layer.build(3, np.random.default_rng(0))
+    >>> with prediction_caches():
+    ...     Y = layer.forward(np.ones((4, 3)), training=False)
+    ...     layer.backward(np.ones_like(Y)).shape
+    (4, 3)
+    """
+    token = Layer._prediction_caches.set(True)
+    try:
+        yield
+    finally:
+        Layer._prediction_caches.reset(token)
 
 
 def attribute_arrays(owner, names: tuple[str, ...]) -> list[np.ndarray]:
@@ -354,7 +400,8 @@ class Dense(Layer):
         return n_out, {"W": (n_in, n_out), "b": (n_out,)}
 
     def forward(self, X, training=False, rows=None):
-        self._X = X
+        if self.stores_caches(training):
+            self._X = X
         Y = X @ self.W
         Y += self.b
         return Y
@@ -475,7 +522,8 @@ class Dropout(Layer):
 
     def forward(self, X, training=False, rows=None):
         if not training or self.rate == 0.0:
-            self._mask = None
+            if self.stores_caches(training):
+                self._mask = None
             return X
         # Masks are keyed by row content (see skdeep.nn.rows): copies of a row are
         # dropped alike, so a sample weight of k trains exactly like k copies.

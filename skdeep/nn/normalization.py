@@ -12,9 +12,10 @@ from .layers import Layer
 class _Normalization(Layer):
     """What batch and layer norm share: ``y = γ ⊙ x̂ + β`` with γ, β learned per feature.
 
-    Subclasses compute ``x̂`` and call :meth:`_scale_and_shift`; their backward
-    starts with :meth:`_affine_gradients`, which fills ∂L/∂γ = Σ dY ⊙ x̂ and
-    ∂L/∂β = Σ dY (sums over the batch).
+    Subclasses compute ``x̂`` (cached as ``_X_hat`` for backward) and call
+    :meth:`_scale_and_shift`; their backward starts with
+    :meth:`_affine_gradients`, which fills ∂L/∂γ = Σ dY ⊙ x̂ and ∂L/∂β = Σ dY
+    (sums over the batch).
     """
 
     cache_attributes = ("_X_hat",)
@@ -33,7 +34,6 @@ class _Normalization(Layer):
         return n_in, dict.fromkeys(names, (n_in,))
 
     def _scale_and_shift(self, X_hat):
-        self._X_hat = X_hat
         return X_hat * self.gamma + self.beta
 
     def _affine_gradients(self, dY):
@@ -111,8 +111,7 @@ class BatchNorm(_Normalization):
         return super().build(n_in, rng, dtype)
 
     def forward(self, X, training=False, rows=None):
-        self._training = training
-        self._weights = None
+        normalized_weights = None
         if training:
             weights = None if rows is None else rows.weights
             if weights is None or not weights.sum() > 0:
@@ -120,17 +119,23 @@ class BatchNorm(_Normalization):
                 var = X.var(axis=0)
             else:
                 # Weighted moments: a weight of k counts the row k times.
-                self._weights = (weights / weights.sum()).astype(X.dtype, copy=False)
-                mean = self._weights @ X
-                var = self._weights @ np.square(X - mean)
+                normalized_weights = (weights / weights.sum()).astype(
+                    X.dtype, copy=False
+                )
+                mean = normalized_weights @ X
+                var = normalized_weights @ np.square(X - mean)
             self.running_mean *= self.momentum
             self.running_mean += (1.0 - self.momentum) * mean
             self.running_var *= self.momentum
             self.running_var += (1.0 - self.momentum) * var
         else:
             mean, var = self.running_mean, self.running_var
-        self._inv_std = 1.0 / np.sqrt(var + self.epsilon)
-        return self._scale_and_shift((X - mean) * self._inv_std)
+        inv_std = 1.0 / np.sqrt(var + self.epsilon)
+        X_hat = (X - mean) * inv_std
+        if self.stores_caches(training):
+            self._training, self._weights = training, normalized_weights
+            self._inv_std, self._X_hat = inv_std, X_hat
+        return self._scale_and_shift(X_hat)
 
     def backward(self, dY, input_grad=True):
         dgamma, dbeta = self._affine_gradients(dY)
@@ -195,8 +200,11 @@ class LayerNorm(_Normalization):
     def forward(self, X, training=False, rows=None):
         mean = X.mean(axis=1, keepdims=True)
         var = X.var(axis=1, keepdims=True)
-        self._inv_std = 1.0 / np.sqrt(var + self.epsilon)
-        return self._scale_and_shift((X - mean) * self._inv_std)
+        inv_std = 1.0 / np.sqrt(var + self.epsilon)
+        X_hat = (X - mean) * inv_std
+        if self.stores_caches(training):
+            self._inv_std, self._X_hat = inv_std, X_hat
+        return self._scale_and_shift(X_hat)
 
     def backward(self, dY, input_grad=True):
         self._affine_gradients(dY)

@@ -51,6 +51,7 @@ import numpy as np
 from . import _allowlist as allow
 from . import _arrays as array_table
 from ._arrays import checked_dtype, encode_float, expect, parse_dtype
+from ._attribute_names import check_attribute_names
 
 _PLAIN_SCALARS = (type(None), bool, int, str)
 # What two parameters may hold the very same instance of: random generators
@@ -518,7 +519,7 @@ class _Decoder:
                 f"{path}: {sorted(params.keys() & attributes.keys())} are given both "
                 "as parameters and as attributes."
             )
-        _check_attribute_names(cls, attributes, f"{path}<{short}>")
+        check_attribute_names(cls, attributes, f"{path}<{short}>")
         vars(obj).update(params)
         vars(obj).update(attributes)
         _adopt_legacy_lists(obj, legacy_lists, f"{path}<{short}>")
@@ -548,38 +549,6 @@ class _Decoder:
         finally:
             self.in_params = outer
         return attributes
-
-
-def _check_attribute_names(cls: type, attributes: dict, path: str) -> None:
-    """Refuse attributes that would change what ``cls``'s methods are."""
-    name = allow.class_names()[cls]
-    for key, value in attributes.items():
-        # An instance attribute named like a method would replace it
-        # (``predict`` → an allow-listed function), and one named like a
-        # class-level table would change it (``_parameter_constraints``).
-        # Only plain defaults (History's counters) may be overridden.
-        if any(key in vars(klass) for klass in cls.__mro__):
-            static = inspect.getattr_static(cls, key)
-            if type(static) not in (*_PLAIN_SCALARS, float):
-                raise ValueError(
-                    f"{path}: attribute {key!r} would replace the method or class "
-                    f"attribute {name}.{key}; a file may only set parameters and "
-                    "data attributes."
-                )
-            continue
-        # A name the class lacks must not add a method either: by its name
-        # (``predict_proba`` on a regressor) or by holding a function.
-        if key in allow.method_names():
-            raise ValueError(
-                f"{path}: attribute {key!r} is named like a method, which "
-                f"{name} does not have; a file may not add methods."
-            )
-        if callable(value) and key not in allow.callable_attributes(cls):
-            raise ValueError(
-                f"{path}: attribute {key!r} holds a callable "
-                f"({type(value).__name__}), which {name} does not declare; a file "
-                "may not add methods."
-            )
 
 
 def _adopt_legacy_lists(obj, lists: dict[str | None, object], path: str) -> None:

@@ -37,3 +37,12 @@ def test_class_weight_zero_where_sample_weight_is_the_only_weight_is_refused():
         MLPClassifier((4,), class_weight={0: 0.0, 1: 1.0}, max_iter=1).fit(
             X, Y, sample_weight=(Y == 0).astype(float)
         )
+
+
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_max_norm_with_lbfgs_is_refused_as_dropout_is(Estimator):
+    # L-BFGS takes no optimizer steps to project after: max_norm was ignored.
+    with pytest.raises(ValueError, match="max_norm needs a stochastic solver"):
+        Estimator(
+            hidden_layer_sizes=(4,), solver="lbfgs", max_norm=1.0, max_iter=1
+        ).fit(X, Y)
