@@ -42,6 +42,7 @@ from ._learning_rate import (
     SKLEARN_SCHEDULES,
     epoch_schedule,
     take_from_legacy_optimizer,
+    with_budget_period,
 )
 from ._split import split_validation
 from ._stochastic import (
@@ -320,10 +321,11 @@ class BaseNetwork(BaseEstimator):
             history = nn.History()  # the last fit was L-BFGS: it counted iterations
         if incremental and hasattr(self, "_optimizer"):
             optimizer = copy.deepcopy(self._optimizer)
-            schedule = (
+            schedule = with_budget_period(
                 self._schedule
                 if hasattr(self, "_schedule")
-                else take_from_legacy_optimizer(optimizer)
+                else take_from_legacy_optimizer(optimizer),
+                self,
             )
         else:
             optimizer, schedule = make_optimizer(self), epoch_schedule(self, self.t_)
