@@ -49,6 +49,7 @@ from ._stochastic import (
     Epochs,
     Run,
     better,
+    check_call_did_not_blow_up,
     make_optimizer,
     restart_generators,
     train_run,
@@ -275,6 +276,8 @@ class BaseNetwork(BaseEstimator):
                 break
             best = better(run, best, epochs.early_stopping)
         if not interrupted:
+            if continuing:
+                check_call_did_not_blow_up(self.network_, best, epochs, loss)
             self._warn_if_not_converged(best, epochs)
         self._store_run(best, loss, epochs)
 
