@@ -84,7 +84,10 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         and a progress bar with the loss, the validation loss and the time left
         (tqdm if installed).
     warm_start : bool, default=False
-        Continue from the previous fit's weights.
+        Continue from the previous fit's weights. The parameters that built the
+        layers (``hidden_layer_sizes``, ``activation``, ``normalization``, which
+        layers have dropout, the loss's output link) must not change, here and
+        in ``partial_fit``: a change is a ValueError naming the parameter.
     momentum : float, default=0.9
         Momentum of 'sgd'.
     nesterovs_momentum : bool, default=True
