@@ -115,3 +115,10 @@ def test_divergence_before_any_validation_score_still_raises():
         warnings.simplefilter("ignore", RuntimeWarning)
         with pytest.raises(nn.TrainingDivergedError, match="epoch 1"):
             MLPRegressor(early_stopping=True).fit(X, rng.standard_normal(size=20))
+
+
+def test_partial_fit_refuses_a_label_outside_classes_on_the_first_call():
+    clf = MLPClassifier(hidden_layer_sizes=(3,), random_state=0)
+    with pytest.raises(ValueError, match=r"`y` has classes not in `self.classes_`"):
+        clf.partial_fit([[0.0], [1.0], [2.0]], [0, 1, 2], classes=[0, 1])
+    assert not hasattr(clf, "coefs_")
