@@ -12,6 +12,7 @@ labels and folds in the class weights.
 from __future__ import annotations
 
 import copy
+import math
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -38,6 +39,7 @@ from ._base import (
     _total_weight,
     _train_minibatch,
 )
+from ._divergence import check_call_did_not_blow_up
 from ._fitted_state import check_linear_state
 from ._labels import (
     check_two_classes,
@@ -441,6 +443,17 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             advice="Standardise the features (StandardScaler), lower C, or use "
             "solver='lbfgs'.",
         )  # fmt: skip
+        try:
+            check_call_did_not_blow_up(
+                X, targets, sample_weight, self._loss(k), (coef0.T, intercept0),
+                (W, b), rows=min(200, X.shape[0]), floor=math.log(max(k, 2)),
+            )  # fmt: skip
+        except nn.TrainingDivergedError as exc:
+            raise nn.TrainingDivergedError(
+                f"{type(self).__name__}(solver={self.solver!r}) diverged: {exc} "
+                "Standardise the features (StandardScaler). The estimator was left "
+                "as it was before this call."
+            ) from exc
         if epochs > 1 and not history.stopped:
             warn(
                 f"{type(self).__name__}(solver={self.solver!r}) did not converge: "

@@ -36,6 +36,11 @@ from .._validation import (
 )
 from .._warnings import warn
 from ..nn.training import TrainingDivergedError
+from ._architecture import (
+    apply_training_options,
+    check_same_architecture,
+    continued_loss,
+)
 from ._fitted_state import check_network_state
 from ._lbfgs import refresh_running_statistics, run_lbfgs
 from ._learning_rate import (
@@ -43,12 +48,14 @@ from ._learning_rate import (
     SKLEARN_SCHEDULES,
     epoch_schedule,
     take_from_legacy_optimizer,
+    with_budget_period,
 )
 from ._split import split_validation
 from ._stochastic import (
     Epochs,
     Run,
     better,
+    check_call_did_not_blow_up,
     make_optimizer,
     restart_generators,
     train_run,
@@ -150,6 +157,8 @@ class BaseNetwork(BaseEstimator):
         # A warm start or partial_fit continues the fitted network; else a new one.
         continuing = hasattr(self, "network_") and (self.warm_start or incremental)
         hidden = self._hidden_layers()
+        if continuing:
+            check_same_architecture(self, self.network_, hidden)
         try:
             with all_or_nothing(self):  # a failed call leaves the previous model
                 X, Y, sample_weight = self._validate_training_data(
@@ -258,13 +267,14 @@ class BaseNetwork(BaseEstimator):
         self, X, Y, sample_weight, rng, continuing, incremental, hidden
     ):
         """Start the runs, train them, keep the best, warn, store."""
-        loss = self._loss if continuing else self._make_loss()
+        loss = continued_loss(self, self._loss) if continuing else self._make_loss()
         epochs = self._epochs(X, Y, sample_weight, rng, incremental)
         restarts = 1 if continuing or incremental else self.n_init
         best, interrupted = None, False
         for restart, run_rng in enumerate(restart_generators(rng, restarts)):
             if continuing:
                 run = self._continued_run(incremental)
+                apply_training_options(self, run.network, hidden)
             else:
                 run = self._new_run(X.shape[1], Y.shape[1], hidden, run_rng, X.dtype)
             self._set_penalties(run.network, epochs.penalty_rows)
@@ -282,6 +292,8 @@ class BaseNetwork(BaseEstimator):
                 break
             best = better(run, best, epochs.early_stopping)
         if not interrupted:
+            if continuing:
+                check_call_did_not_blow_up(self.network_, best, epochs, loss)
             self._warn_if_not_converged(best, epochs)
         self._store_run(best, loss, epochs)
 
@@ -328,10 +340,11 @@ class BaseNetwork(BaseEstimator):
             history = nn.History()  # the last fit was L-BFGS: it counted iterations
         if incremental and hasattr(self, "_optimizer"):
             optimizer = copy.deepcopy(self._optimizer)
-            schedule = (
+            schedule = with_budget_period(
                 self._schedule
                 if hasattr(self, "_schedule")
-                else take_from_legacy_optimizer(optimizer)
+                else take_from_legacy_optimizer(optimizer),
+                self,
             )
         else:
             optimizer, schedule = make_optimizer(self), epoch_schedule(self, self.t_)
@@ -365,7 +378,7 @@ class BaseNetwork(BaseEstimator):
 
     # ----------------------------------------------------------------- lbfgs
     def _fit_lbfgs(self, X, Y, sample_weight, rng, continuing, hidden):
-        loss = self._loss if continuing else self._make_loss()
+        loss = continued_loss(self, self._loss) if continuing else self._make_loss()
         rows = X.shape[0] if sample_weight is None else float(sample_weight.sum())
         best = None
         for run_rng in restart_generators(rng, 1 if continuing else self.n_init):

@@ -60,9 +60,12 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         epochs: 'step' (×0.1 every third of the budget), 'exponential' (down to
         1/100 at the end), 'inverse_time' (``lr / (1 + 9·epoch/max_iter)``),
         'cosine' (to 0 over the budget), 'cosine_restarts' (three cycles of
-        growing length). A callable ``epoch -> learning rate``, for example a
+        growing length). ``partial_fit`` continues them epoch by epoch and,
+        having no budget, starts them again every ``max_iter`` calls, so that a
+        stream never stops learning; 'invscaling' keeps counting samples, as
+        in scikit-learn. A callable ``epoch -> learning rate``, for example a
         schedule object from :mod:`skdeep.nn.schedules`, gives full control
-        (it then carries its own initial rate).
+        (it then carries its own initial rate, and is never restarted).
     learning_rate_init : float, default=0.001
         Initial learning rate of the stochastic solvers.
     power_t : float, default=0.5
@@ -81,7 +84,10 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         and a progress bar with the loss, the validation loss and the time left
         (tqdm if installed).
     warm_start : bool, default=False
-        Continue from the previous fit's weights.
+        Continue from the previous fit's weights. The parameters that built the
+        layers (``hidden_layer_sizes``, ``activation``, ``normalization``, which
+        layers have dropout, the loss's output link) must not change, here and
+        in ``partial_fit``: a change is a ValueError naming the parameter.
     momentum : float, default=0.9
         Momentum of 'sgd'.
     nesterovs_momentum : bool, default=True

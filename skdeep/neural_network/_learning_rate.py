@@ -7,6 +7,13 @@ optimizer's rate to it, 'invscaling' is a schedule of the samples seen. The
 others schedule every stochastic solver, per epoch, scaled to the epoch budget
 ``max_iter``; a callable is a schedule of the epoch.
 
+``partial_fit`` has no budget: the calls go on as long as data comes. A
+schedule scaled to ``max_iter`` epochs therefore starts again every
+``max_iter`` epochs (a warm restart, as 'cosine_restarts' does within its
+budget), so that streaming never reaches a rate of 0 ('cosine') or one that
+decays for ever ('step', 'exponential', 'inverse_time'). A fit of ``max_iter``
+epochs never gets that far: only a stream outlives the budget.
+
 :func:`skdeep.nn.train` evaluates the schedule before each epoch
 (``epoch_schedule``); an :class:`EpochSchedule` says where the schedule stands,
 so that ``partial_fit`` continues it.
@@ -58,12 +65,15 @@ class EpochSchedule:
         Rows trained on it (``t_`` in scikit-learn's ``invscaling``).
     use_samples : bool, default=False
         Evaluate ``schedule`` at ``samples_seen`` instead of ``epoch``.
+    period : int or None, default=None
+        Epochs after which the schedule starts again (its budget); None: never.
     """
 
     schedule: Callable[[int], float]
     epoch: int = 0
     samples_seen: int = 0
     use_samples: bool = False
+    period: int | None = None
 
     def rates(self, first_epoch: int, n_samples: int) -> Callable[[int], float]:
         """``epoch_schedule`` for :func:`skdeep.nn.train`: history epoch -> rate.
@@ -76,6 +86,8 @@ class EpochSchedule:
             done = epoch - first_epoch
             if self.use_samples:
                 return self.schedule(self.samples_seen + done * n_samples)
+            if self.period is not None:
+                return self.schedule((self.epoch + done) % self.period)
             return self.schedule(self.epoch + done)
 
         return rate
@@ -104,7 +116,24 @@ def epoch_schedule(estimator, samples_seen: int) -> EpochSchedule | None:
     if name == "invscaling":  # scikit-learn: lr / (samples seen + 1)^power_t
         schedule = nn.schedules.InvScaling(lr, power_t=estimator.power_t)
         return EpochSchedule(schedule, samples_seen=samples_seen, use_samples=True)
-    return EpochSchedule(_SCALED_TO_BUDGET[name](lr, estimator.max_iter))
+    budget = estimator.max_iter
+    return EpochSchedule(_SCALED_TO_BUDGET[name](lr, budget), period=budget)
+
+
+def with_budget_period(
+    schedule: EpochSchedule | None, estimator
+) -> EpochSchedule | None:
+    """``schedule`` restarting every ``max_iter`` epochs if it is scaled to them.
+
+    For schedules saved before the period was recorded.
+    """
+    if schedule is None or schedule.use_samples or schedule.period is not None:
+        return schedule
+    if isinstance(estimator.learning_rate, str) and (
+        estimator.learning_rate in EPOCH_SCHEDULES
+    ):
+        return replace(schedule, period=estimator.max_iter)
+    return schedule
 
 
 def take_from_legacy_optimizer(optimizer) -> EpochSchedule | None:

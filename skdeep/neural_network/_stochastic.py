@@ -138,6 +138,41 @@ def train_run(estimator, run: Run, epochs: Epochs, loss, rng, label) -> None:
             reporter.message(f"{stall_message(estimator)} Stopping.")
 
 
+def check_call_did_not_blow_up(previous, run: Run, epochs: Epochs, loss) -> None:
+    """Refuse a continued call that left the model far worse on its own data.
+
+    A step far too large for the data (rows of a scale the model never saw)
+    can leave huge but finite weights after a call of one step, which no later
+    epoch loss of the call shows. The call's own rows judge it: their loss
+    under the trained network against their loss under ``previous``, the
+    network the call started from, both in prediction mode (batch norm's
+    running statistics lag behind drifted data in both alike). Earlier calls'
+    losses do not count: new data may fairly lose more (drift, noisy labels).
+    The common case costs one forward pass over one batch of rows.
+    """
+    rows = slice(0, epochs.batch_size)
+    X, Y = epochs.X[rows], epochs.Y[rows]
+    weights = None if epochs.sample_weight is None else epochs.sample_weight[rows]
+    after = _prediction_loss(run.network, loss, X, Y, weights)
+    losses = run.history.epochs["loss"][len(run.history.epochs["loss"]) - run.n_iter :]
+    if math.isfinite(after) and (not losses or after <= 10.0 * min(losses)):
+        return
+    before = _prediction_loss(previous, loss, X, Y, weights)
+    if math.isfinite(after) and after <= 10.0 * before:
+        return
+    lr = run.optimizer.current_learning_rate()
+    raise TrainingDivergedError(
+        f"Training diverged: the loss on this call's data went from {before:.3g} "
+        f"(the model it started from) to {after:.3g}. The learning rate ({lr:g}) "
+        "is too high for this data: lower it, or standardise the input features."
+    )
+
+
+def _prediction_loss(network, loss, X, Y, weights) -> float:
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return float(loss.value(Y, network.forward(X, training=False), weights))
+
+
 class _BestWeights:
     """A ``train`` callback keeping the weights of the best validation epoch, so
     that a run diverging under early stopping ends as scikit-learn's does: the

@@ -243,6 +243,9 @@ def train(
     elif early_stopping:
         raise ValueError("early_stopping=True needs validation_data.")
     history = _history_for_this_call(history, validation_data is not None)
+    # Divergence is judged on this call's epochs only: a warm start or a
+    # streamed batch may have a higher loss than earlier calls (new data, drift).
+    first_epoch = history.n_epochs
     batch_size = max(1, min(int(batch_size), X.shape[0]))
     # Dropout masks follow row content (see skdeep.nn.rows); hashing X costs a
     # pass over it, so only networks whose layers read the keys get them.
@@ -286,9 +289,11 @@ def train(
 
     if early_stopping and best_weights is not None:
         network.set_weights(best_weights)
-    elif _blew_up(history.epochs["loss"], history.best_loss):
-        grew = f"loss grew from {history.best_loss:.3g} to"
-        _raise_diverged(optimizer, history, history.epochs["loss"][-1], grew)
+    else:
+        losses = history.epochs["loss"][first_epoch:]
+        if losses and _blew_up(losses, min(losses)):
+            grew = f"loss grew from {min(losses):.3g} to"
+            _raise_diverged(optimizer, history, losses[-1], grew)
     return history
 
 
@@ -346,12 +351,15 @@ def _drop_unfinished_epoch(history: History) -> None:
 def _blew_up(losses: list[float], best: float) -> bool:
     """Whether the training loss ended far above both its best and its start.
 
+    ``losses`` are the epochs of one call and ``best`` their minimum.
     A step too large for the problem makes the loss grow, geometrically or in
     swings (Adam on unscaled data). It may stay finite until the epochs run out
     or the stall rule stops training (growth is no improvement), which would
     otherwise hand back the large, finite, useless weights of the last epoch as
     a fitted model. A spike after a warm restart of the learning rate stays
-    below the loss of the untrained first epoch, so it does not count.
+    below the loss of the call's first epoch, so it does not count. Earlier
+    calls do not count either: a warm start or ``partial_fit`` on new data
+    (drift, noisy labels) may fairly lose more than the last fit did.
     """
     if len(losses) < 2:
         return False

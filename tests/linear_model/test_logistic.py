@@ -6,7 +6,13 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.datasets import load_breast_cancer, load_digits, load_iris, make_blobs
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_digits,
+    load_iris,
+    make_blobs,
+    make_classification,
+)
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 from sklearn.model_selection import train_test_split
@@ -14,7 +20,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from skdeep import LogisticRegression, SoftmaxClassifier
+from skdeep import LogisticRegression, SoftmaxClassifier, nn
 from skdeep.linear_model import _base, _solvers
 
 FULL_BATCH = ["lbfgs", "newton", "gd"]
@@ -450,3 +456,45 @@ def test_proximal_gradient_on_float32_features_near_1e17_stays_finite(Classifier
         proba = clf.predict_proba(X)
     assert clf.coef_.dtype == np.float32 and np.isfinite(clf.coef_).all()
     assert np.isfinite(proba).all()
+
+
+@pytest.mark.parametrize("Estimator", [LogisticRegression, SoftmaxClassifier])
+def test_partial_fit_refuses_labels_outside_classes_on_the_first_call(Estimator):
+    clf = Estimator(solver="sgd")
+    with pytest.raises(ValueError, match=r"labels \[2\] that are not in classes"):
+        clf.partial_fit([[0.0], [1.0], [2.0]], [0, 1, 2], classes=[0, 1])
+    assert not hasattr(clf, "coef_")
+
+
+def _separable_stream():
+    X, y = make_classification(
+        n_samples=1000, n_features=5, class_sep=2.0, random_state=0
+    )
+    return X[:800], y[:800], X[800:], y[800:]
+
+
+@pytest.mark.parametrize("Estimator", [LogisticRegression, SoftmaxClassifier])
+def test_a_partial_fit_batch_of_huge_features_is_refused_keeping_the_model(Estimator):
+    # The step size comes from the first batch's scale: one step on rows near
+    # 1e200 left finite coefficients near 1e197 and held-out accuracy at chance.
+    X, y, X_test, y_test = _separable_stream()
+    clf = Estimator(solver="sgd", random_state=0)
+    clf.partial_fit(X[:400], y[:400], classes=[0, 1])
+    coef, accuracy = clf.coef_.copy(), clf.score(X_test, y_test)
+    assert accuracy > 0.95
+    with pytest.raises(nn.TrainingDivergedError, match="left as it was"):
+        clf.partial_fit(X[400:600] * 1e200, y[400:600])
+    assert_array_equal(clf.coef_, coef)
+    assert clf.score(X_test, y_test) == accuracy
+
+
+@pytest.mark.parametrize("Estimator", [LogisticRegression, SoftmaxClassifier])
+def test_a_partial_fit_batch_with_shuffled_labels_trains_normally(Estimator):
+    X, y, _, _ = _separable_stream()
+    clf = Estimator(solver="sgd", random_state=0)
+    for start in range(0, 600, 50):
+        clf.partial_fit(X[start : start + 50], y[start : start + 50], classes=[0, 1])
+    coef = clf.coef_.copy()
+    noisy = np.random.default_rng(0).permutation(y[600:800])
+    clf.partial_fit(X[600:800], noisy)
+    assert not np.array_equal(clf.coef_, coef)

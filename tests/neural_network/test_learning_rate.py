@@ -111,3 +111,53 @@ def test_a_continued_network_saves_and_loads_its_schedule(data, tmp_path):
     assert loaded.history_["learning_rate"] == clf.history_["learning_rate"]
     for a, b in zip(loaded.coefs_, clf.coefs_, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+# ------------------------------------------- schedules under partial_fit
+@pytest.mark.parametrize(
+    "schedule", ["step", "exponential", "inverse_time", "cosine", "cosine_restarts"]
+)
+def test_a_stream_restarts_the_schedule_every_max_iter_calls(data, schedule):
+    X, y = data
+    clf = MLPClassifier((4,), learning_rate=schedule, learning_rate_init=0.1,
+                        max_iter=7, random_state=0)  # fmt: skip
+    clf.partial_fit(X, y, classes=[0, 1, 2])
+    rates = list(clf.history_["learning_rate"])
+    for _ in range(20):
+        before = [w.copy() for w in clf.coefs_]
+        clf.partial_fit(X, y)
+        # Every call learns: no rate of 0, no rate decayed for ever.
+        pairs = zip(before, clf.coefs_, strict=True)
+        assert not all(np.array_equal(a, b) for a, b in pairs)
+    rates = clf.history_["learning_rate"]
+    assert_allclose(rates[7:14], rates[:7], rtol=1e-12)
+    assert_allclose(rates[14:21], rates[:7], rtol=1e-12)
+    assert rates[0] == 0.1 and min(rates) > 0
+
+
+def test_a_cosine_stream_never_reaches_a_rate_of_zero(data):
+    X, y = data
+    clf = MLPClassifier((4,), learning_rate="cosine", learning_rate_init=0.1,
+                        max_iter=4, random_state=0)  # fmt: skip
+    for _ in range(9):
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+    expected = [_cosine(0.1, epoch % 4, 4) for epoch in range(9)]
+    assert_allclose(clf.history_["learning_rate"], expected, rtol=1e-12)
+
+
+def test_partial_fit_after_a_full_fit_starts_the_schedule_again(data):
+    X, y = data
+    clf = MLPClassifier((4,), learning_rate="cosine", learning_rate_init=0.1,
+                        max_iter=5, tol=0, random_state=0)  # fmt: skip
+    _quiet(clf.fit, X, y)
+    clf.partial_fit(X, y)
+    assert clf.history_["learning_rate"][-1] == 0.1
+
+
+def test_a_legacy_cosine_stream_restarts_after_its_budget():
+    model = skdeep.load(LEGACY / "mlp_batch_norm_dropout_cosine.skdeep")
+    X, y = load_iris(return_X_y=True)
+    epochs = model._optimizer.learning_rate.epoch  # 27 of max_iter=30
+    for _ in range(30 - epochs + 1):
+        model.partial_fit(X, y)
+    assert model.history_["learning_rate"][-1] == model.learning_rate_init

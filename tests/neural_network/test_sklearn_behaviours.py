@@ -130,3 +130,10 @@ def test_early_stopping_keeps_training_under_extreme_class_weights():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         check_class_weight_classifiers("MLPClassifier", classifier)
+
+
+def test_partial_fit_refuses_a_label_outside_classes_on_the_first_call():
+    clf = MLPClassifier(hidden_layer_sizes=(3,), random_state=0)
+    with pytest.raises(ValueError, match=r"`y` has classes not in `self.classes_`"):
+        clf.partial_fit([[0.0], [1.0], [2.0]], [0, 1, 2], classes=[0, 1])
+    assert not hasattr(clf, "coefs_")

@@ -125,6 +125,73 @@ def test_a_call_that_diverges_changes_nothing(data, call):
     _assert_unchanged(clf, X, before)
 
 
+# ------------------------------------------- divergence is judged per call
+def _streamed(Estimator, X, y, **kwargs):
+    """60 partial_fit batches of 50 rows."""
+    est = Estimator(
+        hidden_layer_sizes=(16,), learning_rate_init=0.01, random_state=0, **kwargs
+    )
+    extra = {"classes": np.unique(y)} if Estimator is MLPClassifier else {}
+    for start in range(0, 3000, 50):
+        est.partial_fit(X[start : start + 50], y[start : start + 50], **extra)
+    return est
+
+
+@pytest.fixture
+def stream():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3200, 5))
+    return X, X[:, 0] + X[:, 1]
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_a_batch_with_noisy_labels_after_60_batches_trains_normally(stream, solver):
+    X, target = stream
+    y = (target > 0).astype(int)
+    clf = _streamed(MLPClassifier, X, y, solver=solver)
+    coefs = [w.copy() for w in clf.coefs_]
+    noisy = np.random.default_rng(1).permutation(y[3000:])
+    clf.partial_fit(X[3000:], noisy)  # its loss is far above the stream's best
+    assert clf.loss_ > 3 * clf.best_loss_
+    assert len(clf.loss_curve_) == 61
+    assert not all(np.array_equal(a, b) for a, b in zip(coefs, clf.coefs_, strict=True))
+
+
+def test_a_batch_with_shifted_targets_trains_normally(stream):
+    X, y = stream
+    reg = _streamed(MLPRegressor, X, y)
+    reg.partial_fit(X[3000:], y[3000:] + 10.0)  # drift: the targets moved
+    assert reg.loss_ > 10 * reg.best_loss_
+    assert len(reg.loss_curve_) == 61
+
+
+def test_a_warm_start_on_drifted_data_is_judged_on_its_own_epochs(stream):
+    X, y = stream
+    reg = _streamed(MLPRegressor, X, y, warm_start=True, max_iter=5)
+    _fit(reg, X[3000:], y[3000:] + 10.0)
+    assert reg.loss_curve_[60] > 10 * min(reg.loss_curve_[:60])
+    assert len(reg.loss_curve_) == 65
+
+
+@pytest.mark.parametrize("call", ["partial_fit", "warm_start"])
+def test_a_call_with_a_huge_learning_rate_still_diverges_and_changes_nothing(
+    stream, call
+):
+    X, target = stream
+    y = (target > 0).astype(int)
+    clf = _streamed(MLPClassifier, X, y, solver="sgd", warm_start=call == "warm_start")
+    before = _frozen(clf, X)
+    if call == "warm_start":  # a warm start makes a new optimizer at this rate
+        clf.set_params(learning_rate_init=1e6)
+        with pytest.raises(nn.TrainingDivergedError, match="learning_rate_init"):
+            clf.fit(X[3000:], y[3000:])
+        clf.set_params(learning_rate_init=0.01)
+    else:  # partial_fit continues its optimizer: unscaled rows blow up its steps
+        with pytest.raises(nn.TrainingDivergedError, match="learning_rate_init"):
+            clf.partial_fit(X[3000:] * 1e100, y[3000:])
+    _assert_unchanged(clf, X, before)
+
+
 def test_a_warm_start_refused_after_validation_changes_nothing(data):
     X, y = data
     clf = _fitted(X, y, warm_start=True)

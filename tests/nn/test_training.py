@@ -235,6 +235,20 @@ def test_a_loss_spike_below_the_untrained_loss_is_not_divergence():
     assert nn.training._blew_up([1.0, 0.01, 0.005, 50.0, 20.0], best=0.005)
 
 
+def test_a_continued_call_is_judged_on_its_own_epochs_not_earlier_ones(rng):
+    # Trained to a low loss, then continued on relabelled data: its loss is far
+    # above the earlier best from the first epoch on, and falls. Not divergence.
+    X, y = _blobs(rng)
+    net, adam = _net(), nn.optimizers.get("adam", learning_rate=0.01)
+    history = _train(X, y, rng, net=net, optimizer=adam, epochs=30, tol=None)
+    drifted = np.roll(y, 1, axis=1)
+    _train(X, drifted, rng, net=net, optimizer=adam, epochs=5, tol=None,
+           history=history)  # fmt: skip
+    new_losses = history.epochs["loss"][30:]
+    assert new_losses[0] > 10 * history.epochs["loss"][29]
+    assert new_losses[-1] < new_losses[0]
+
+
 def test_cosine_warm_restarts_at_a_high_rate_train_without_a_divergence_error(rng):
     X, y = _blobs(rng)
     schedule = nn.schedules.get("cosine_restarts", learning_rate=0.5, T_0=20)
