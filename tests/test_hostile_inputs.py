@@ -17,6 +17,7 @@ division by zero in our code (or in numpy called by our code) fails the test.
 """
 
 import contextlib
+import inspect
 import re
 import warnings
 
@@ -597,3 +598,40 @@ def test_queries_of_extreme_magnitude_get_finite_predictions(est, scale):
             assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
         else:
             assert np.isfinite(prediction).all()
+
+
+# ----------------------------------------------------------------------------
+# Extreme sample weights: a subnormal weight or a sum beyond float64's range
+# is refused with its cause (before: "A has a NaN entry", "learning_rate must
+# be > 0", "non-finite parameter weights"), and a previous model is kept.
+
+_EXTREME_WEIGHTS = [
+    ("subnormal", np.full(24, 1e-320), "subnormal weights"),
+    ("one_subnormal", np.r_[np.ones(23), 1e-320], "subnormal weights"),
+    ("sum_overflows", np.full(24, 1e308), r"sums to more than 1\.8e\+308"),
+    ("half_overflow", np.r_[np.ones(12), np.full(12, 1e308)], "sums to more than"),
+]
+_WEIGHTED = [
+    est
+    for est in CONFIGURATIONS
+    if "sample_weight" in inspect.signature(est.fit).parameters
+]
+
+
+@pytest.mark.parametrize(
+    ("weights", "match"),
+    [pytest.param(w, m, id=name) for name, w, m in _EXTREME_WEIGHTS],
+)
+@pytest.mark.parametrize("est", _WEIGHTED, ids=[config_id(e) for e in _WEIGHTED])
+def test_unrepresentable_sample_weights_are_refused_with_their_cause(
+    est, weights, match
+):
+    est = clone(est)
+    y = _Y_CLASS if is_classifier(est) else _Y_REG
+    with _runtime_warnings_are_errors():
+        est.fit(_X, y)
+        before = _fitted_arrays(est)
+        with pytest.raises(ValueError, match=match):
+            est.fit(_X, y, sample_weight=weights)
+    for kept, now in zip(before, _fitted_arrays(est), strict=True):
+        assert_array_equal(kept, now)

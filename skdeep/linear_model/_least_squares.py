@@ -12,13 +12,13 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import _check_sample_weight
 
 from .. import nn
 from .._fit_state import all_or_nothing
 from .._validation import (
     check_float32_magnitude,
     check_numeric_targets,
+    checked_sample_weight,
     validate_data,
 )
 from .._warnings import warn
@@ -48,6 +48,23 @@ def _power_of_two_scale(array) -> float:
     else:
         largest = max(float(array.max()), -float(array.min())) if array.size else 0.0
     return math.ldexp(1.0, math.frexp(largest)[1] - 1) if largest > 0 else 1.0
+
+
+def _unit_weights(sample_weight, alpha):
+    """Weights near 1e±300 divided by a power of two near their maximum, α with them.
+
+    ``½Σsᵢrᵢ² + ½α‖w‖²`` is c times the same objective with ``s/c`` and
+    ``α/c``: the same minimiser. The products ``√s·x`` and their squares stay
+    in range, and gradient descent's tolerance applies to weights of order 1.
+    Weights within 2^±64 are used as they are (bit-identical results); an
+    α/c that overflows means the penalty dominates every weighted residual.
+    """
+    if sample_weight is None:
+        return None, alpha
+    scale = _power_of_two_scale(sample_weight)
+    if 2.0**-64 <= scale <= 2.0**64:
+        return sample_weight, alpha
+    return sample_weight / sample_weight.dtype.type(scale), alpha / scale
 
 
 class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
@@ -339,10 +356,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         Y = np.asarray(y, dtype=X.dtype)
         y_is_1d = Y.ndim == 1
         Y = Y.reshape(-1, 1) if y_is_1d else Y
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
+        sample_weight = checked_sample_weight(sample_weight, X)
         return X, Y, sample_weight, y_is_1d
 
     def _store(self, coef, intercept, y_is_1d):
@@ -371,6 +385,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         """
         p, dtype = X.shape[1], X.dtype
         sparse = scipy.sparse.issparse(X)
+        sample_weight, alpha = _unit_weights(sample_weight, self.alpha)
         total = _total_weight(X, sample_weight)
         x_mean, y_mean, constant = self._means(X, Y, sample_weight, total)
         sqrt_w = None if sample_weight is None else np.sqrt(sample_weight)
@@ -378,7 +393,10 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         if sparse and solver == "auto" and p > sparse_ls.GRAM_MAX_FEATURES:
             solver = "lstsq"  # a p × p matrix would be large and dense
         coef = None
-        if solver in ("auto", "cholesky"):
+        if math.isinf(alpha):  # tiny weights: W ≈ AᵀB/α underflows to 0
+            coef = np.zeros((p, Y.shape[1]), dtype)
+            solver = "cholesky" if solver == "auto" else solver
+        elif solver in ("auto", "cholesky"):
             if sparse:
                 if solver == "cholesky":
                     sparse_ls.check_gram_size(p, dtype)
@@ -387,7 +405,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
                 )
             else:
                 G, r = solvers.centered_normal_equations(X, Y, sqrt_w, x_mean, y_mean)
-            coef, rcond = solvers.cholesky_least_squares(G, r, self.alpha)
+            coef, rcond = solvers.cholesky_least_squares(G, r, alpha)
             if coef is None and solver == "cholesky":
                 warn(
                     "LeastSquaresRegressor(solver='cholesky'): the normal equations "
@@ -409,12 +427,12 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
             if sqrt_w is not None:
                 B *= sqrt_w[:, None]
             if solver == "gd":
-                coef, n_iter = self._gradient_descent(A, B, total, X.shape[1])
+                coef, n_iter = self._gradient_descent(A, B, total, alpha)
             elif sparse:
-                coef, n_iter = self._lsqr(A, B)
+                coef, n_iter = self._lsqr(A, B, alpha)
                 solver = "lstsq"
             else:
-                coef, solver = solvers.svd_least_squares(A, B, self.alpha), "lstsq"
+                coef, solver = solvers.svd_least_squares(A, B, alpha), "lstsq"
         intercept = y_mean - x_mean @ coef
         return coef.astype(dtype, copy=False), intercept.astype(dtype), n_iter, solver
 
@@ -444,7 +462,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         x_mean[constant] = X[0, constant]
         return x_mean, y_mean, constant
 
-    def _lsqr(self, A, B):
+    def _lsqr(self, A, B, alpha):
         """LSQR on the centered operator of sparse X: (coef, iterations).
 
         LSQR's norms square the entries: features or targets near 1e±170 would
@@ -453,7 +471,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         entries: exact), as "gd" does.
         """
         a, b = _power_of_two_scale(A), _power_of_two_scale(B)
-        alpha = self.alpha / a / a
+        alpha = alpha / a / a
         if math.isinf(alpha):  # the penalty dominates: W ≈ AᵀB/α underflows
             return np.zeros((A.shape[1], B.shape[1]), A.dtype), 0
         coef, n_iter, converged = sparse_ls.lsqr_least_squares(
@@ -471,9 +489,9 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
             )
         return coef, n_iter
 
-    def _gradient_descent(self, A, B, total, n_features):
+    def _gradient_descent(self, A, B, total, alpha):
         """Minimise (‖AW − B‖² + α‖W‖²)/(2S) by gradient descent."""
-        alpha, scale = self.alpha, 1.0 / total
+        n_features, scale = A.shape[1], 1.0 / total
         # Features or targets near 1e±150 have squares outside the float64
         # range. Then solve for W' = W·a/b on A/a and B/b (a, b powers of two
         # near their largest entries: exact) with α/a², and apply tol to that
