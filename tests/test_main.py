@@ -547,3 +547,28 @@ def test_every_grid_configuration_is_valid(task, quick):
             estimator = pipeline[-1]
             assert type(estimator) is type(candidate.model)
             estimator._validate_params()
+
+
+def test_a_wide_regression_csv_runs_in_memory_linear_in_the_data(capsys, tmp_path):
+    # 40 rows × 10,000 features: LeastSquaresRegressor's normal equations were
+    # a 763 MiB matrix per fit (a MemoryError with less to spare); the thin
+    # SVD needs a few copies of the 3 MiB of data.
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 10_000))
+    y = X[:, :5] @ np.arange(1.0, 6.0) + 0.1 * rng.normal(size=40)
+    header = [f"x{i}" for i in range(X.shape[1])] + ["y"]
+    path = _write_csv(tmp_path / "wide.csv", header, np.c_[X, y].tolist())
+    tracemalloc.start()
+    try:
+        code, out, err = _run(
+            capsys, "--csv", path, "--target", "y", "--quick",
+            "--estimators", "least_squares", "--output", tmp_path,
+        )  # fmt: skip
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert code == 0, err
+    assert "LeastSquaresRegressor" in out
+    assert peak < 200 * 2**20

@@ -85,9 +85,11 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
           when their condition number is too large for that to be accurate it
           warns and falls back to "lstsq". On sparse X they are formed by
           sparse products, and refused above 256 MiB.
-        - "auto": "cholesky" when well conditioned, else "lstsq", silently. On
-          sparse X with more than 2048 features, "lstsq" (LSQR) directly: the
-          dense p × p normal equations would cost more than LSQR.
+        - "auto": "cholesky" when well conditioned, else "lstsq", silently.
+          "lstsq" directly on dense X with more features than samples (its
+          memory is then O(n·p + n²), the normal equations' O(p²)), and on
+          sparse X with more than 2048 features (LSQR): the dense p × p normal
+          equations would cost more.
         - "gd": full-batch gradient descent, Barzilai–Borwein trial steps and
           Armijo backtracking.
         - "sgd", "adam": minibatch training by :mod:`skdeep.nn`; they allow
@@ -392,6 +394,11 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         solver, n_iter = self.solver, 1
         if sparse and solver == "auto" and p > sparse_ls.GRAM_MAX_FEATURES:
             solver = "lstsq"  # a p × p matrix would be large and dense
+        elif not sparse and solver == "auto" and p > X.shape[0]:
+            # Wide data: the p × p normal equations would take O(p²) memory
+            # (75 GiB for 100,000 features) and are singular without a
+            # penalty; the thin SVD of the n × p data needs O(n·p + n²).
+            solver = "lstsq"
         coef = None
         if math.isinf(alpha):  # tiny weights: W ≈ AᵀB/α underflows to 0
             coef = np.zeros((p, Y.shape[1]), dtype)

@@ -329,3 +329,31 @@ def test_weights_near_1e_plus_minus_300_give_the_ridge_solution(
     else:
         assert_allclose(reg.coef_, ref.coef_, rtol=1e-7, atol=1e-300)
     assert_allclose(reg.intercept_, ref.intercept_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1.0])
+def test_auto_on_wide_data_solves_in_memory_linear_in_the_data(rng, alpha):
+    # 2 × 100,000: the normal equations would be a 75 GiB matrix (MemoryError
+    # before); the thin SVD of the centered data needs a few copies of X.
+    import tracemalloc
+
+    X = rng.normal(size=(2, 100_000))
+    y = np.array([1.0, 3.0])
+    tracemalloc.start()
+    try:
+        reg = LeastSquaresRegressor(alpha=alpha).fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * X.nbytes
+    assert reg.solver_ == "lstsq"
+    ref = LeastSquaresRegressor(alpha=alpha, solver="lstsq").fit(X, y)
+    assert_array_equal(reg.coef_, ref.coef_)
+    if alpha == 0.0:  # interpolates, with the minimum-norm coefficients
+        assert_allclose(reg.predict(X), y, rtol=1e-12)
+        centered = X - X.mean(axis=0)
+        expected = np.linalg.lstsq(centered, y - y.mean(), rcond=None)[0]
+        assert_allclose(reg.coef_, expected, rtol=1e-10, atol=1e-16)
+    else:
+        ridge = Ridge(alpha=alpha).fit(X, y)
+        assert_allclose(reg.coef_, ridge.coef_, rtol=1e-8, atol=1e-16)
