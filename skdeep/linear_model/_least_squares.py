@@ -19,6 +19,7 @@ from .._validation import (
     check_float32_magnitude,
     check_numeric_targets,
     checked_sample_weight,
+    largest_magnitude,
     validate_data,
 )
 from .._warnings import warn
@@ -65,6 +66,27 @@ def _unit_weights(sample_weight, alpha):
     if 2.0**-64 <= scale <= 2.0**64:
         return sample_weight, alpha
     return sample_weight / sample_weight.dtype.type(scale), alpha / scale
+
+
+def _check_representable(coef, intercept, X, Y) -> None:
+    """Refuse a solution that overflowed: coefficients beyond the dtype's range.
+
+    Features of order 1e-308 explaining targets of order 1 need coefficients of
+    order 1e308 and beyond: the exact solution does not exist in the dtype,
+    and storing the inf/NaN that the solvers produce would make every
+    prediction NaN.
+    """
+    if np.isfinite(coef).all() and np.isfinite(intercept).all():
+        return
+    dtype = np.dtype(X.dtype)
+    raise ValueError(
+        "LeastSquaresRegressor: the least-squares coefficients overflow "
+        f"{dtype} (largest {float(np.finfo(dtype).max):.3g}): the features (values "
+        f"up to {largest_magnitude(X):.3g}) are too small next to the targets "
+        f"(up to {largest_magnitude(Y):.3g}) for the exact solution to be "
+        "represented. Standardise the features (e.g. "
+        "sklearn.preprocessing.StandardScaler) or rescale them."
+    )
 
 
 class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
@@ -258,9 +280,12 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
                 )
                 _keep_minibatch_state(self, state)
             else:
-                coef, intercept, n_iter, solver = self._fit_centered(
-                    X, Y, sample_weight
-                )
+                # An overflow here ends in non-finite coefficients, refused next.
+                with np.errstate(over="ignore", invalid="ignore"):
+                    coef, intercept, n_iter, solver = self._fit_centered(
+                        X, Y, sample_weight
+                    )
+                _check_representable(coef, intercept, X, Y)
         self._store(coef, intercept, y_is_1d=y_is_1d)
         self.n_iter_, self.solver_ = n_iter, solver
         return self

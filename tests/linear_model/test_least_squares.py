@@ -357,3 +357,28 @@ def test_auto_on_wide_data_solves_in_memory_linear_in_the_data(rng, alpha):
     else:
         ridge = Ridge(alpha=alpha).fit(X, y)
         assert_allclose(reg.coef_, ridge.coef_, rtol=1e-8, atol=1e-16)
+
+
+@pytest.mark.parametrize("solver", ["auto", "lstsq", "cholesky", "gd"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_coefficients_beyond_float64_are_refused_and_the_model_kept(
+    rng, solver, sparse
+):
+    # y ≈ X·(1, 2, 3) with X ~ 1e-308 needs coefficients ~1e308 and more: once
+    # stored as inf/NaN with only RuntimeWarnings.
+    X = rng.normal(size=(30, 3))
+    y = X @ np.array([1.0, 2.0, 3.0]) + 1.0
+    reg = LeastSquaresRegressor(solver=solver, tol=1e-8).fit(X, y)
+    coef, intercept = reg.coef_.copy(), reg.intercept_
+    tiny = X * 1e-308
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.filterwarnings("ignore", ".*ill-conditioned", UserWarning)
+        with pytest.raises(ValueError, match="coefficients overflow float64"):
+            reg.fit(scipy.sparse.csr_array(tiny) if sparse else tiny, y)
+    assert_array_equal(reg.coef_, coef)
+    assert reg.intercept_ == intercept
+    # 1e-300 still fits: coefficients of 1e300 are representable.
+    small = LeastSquaresRegressor(solver=solver, tol=1e-12, max_iter=5000)
+    small.fit(X * 1e-300, y)
+    assert_allclose(small.coef_ * 1e-300, [1.0, 2.0, 3.0], rtol=1e-6)
