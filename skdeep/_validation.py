@@ -272,11 +272,15 @@ def check_float32_predictions(predictions: np.ndarray, X) -> None:
 def check_label_types(y, estimator) -> None:
     """Refuse class labels that mix strings with other types (they cannot be sorted).
 
+    Python's ``str`` and ``numpy.str_`` (a subclass) are both strings: they
+    compare with each other, so a mix of the two is accepted.
+
     Examples
     --------
     >>> import numpy as np
     >>> from sklearn.base import BaseEstimator
     >>> check_label_types(["a", "b"], BaseEstimator())
+    >>> check_label_types(np.array(["a", np.str_("b")], dtype=object), BaseEstimator())
     >>> check_label_types(np.array(["a", 1], dtype=object), BaseEstimator())
     Traceback (most recent call last):
     ...
@@ -286,12 +290,32 @@ def check_label_types(y, estimator) -> None:
     if labels.dtype != object:
         return
     types = {type(label) for label in labels.ravel()}
-    if len(types) > 1 and any(issubclass(t, str) for t in types):
+    kinds = {str if issubclass(t, str) else t for t in types}
+    if len(kinds) > 1 and str in kinds:
         names = ", ".join(sorted(t.__name__ for t in types))
         raise TypeError(
             f"{type(estimator).__name__}: the class labels mix types ({names}), "
             "which cannot be sorted into classes_. Convert them to one type, for "
             "example all to strings with np.asarray(y).astype(str)."
+        )
+
+
+def check_dense_targets(y) -> None:
+    """Refuse a sparse ``y``, as scikit-learn's checks refuse it for dense-only input.
+
+    Examples
+    --------
+    >>> import scipy.sparse
+    >>> check_dense_targets([0, 1])
+    >>> check_dense_targets(scipy.sparse.csr_array([[0], [1]]))
+    Traceback (most recent call last):
+    ...
+    TypeError: Sparse data was passed for y, but dense data is required. ...
+    """
+    if scipy.sparse.issparse(y):
+        raise TypeError(
+            "Sparse data was passed for y, but dense data is required. Use "
+            "'.toarray()' to convert to a dense numpy array."
         )
 
 

@@ -24,6 +24,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse
 import sklearn.exceptions
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -149,6 +150,13 @@ def _refused_cases(classifier: bool):
             _with_target(y, np.nan),
             ValueError,
             "y contains NaN",
+        ),
+        (
+            "sparse_column_y",
+            _X,
+            scipy.sparse.csr_array(y.reshape(-1, 1)),
+            TypeError,
+            "Sparse data was passed for y, but dense data is required",
         ),
     ]
     if classifier:
@@ -635,3 +643,16 @@ def test_unrepresentable_sample_weights_are_refused_with_their_cause(
             est.fit(_X, y, sample_weight=weights)
     for kept, now in zip(before, _fitted_arrays(est), strict=True):
         assert_array_equal(kept, now)
+
+
+@pytest.mark.parametrize("est", CLASSIFIERS, ids=[config_id(e) for e in CLASSIFIERS])
+def test_labels_mixing_str_and_numpy_str_are_strings(est):
+    # numpy.str_ is a subclass of str: they sort together (once refused as
+    # "mixed types").
+    labels = np.array(["a", np.str_("b"), "c"] * 8, dtype=object)
+    as_str = labels.astype(str)
+    with _runtime_warnings_are_errors():
+        mixed = clone(est).fit(_X, labels)
+        plain = clone(est).fit(_X, as_str)
+    assert_array_equal(mixed.classes_, plain.classes_)
+    assert_array_equal(mixed.predict(_X), plain.predict(_X))

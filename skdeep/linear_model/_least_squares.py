@@ -16,6 +16,7 @@ from sklearn.utils.metaestimators import available_if
 from .. import nn
 from .._fit_state import all_or_nothing
 from .._validation import (
+    check_dense_targets,
     check_float32_magnitude,
     check_numeric_targets,
     checked_sample_weight,
@@ -371,6 +372,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
     # ---- helpers -------------------------------------------------------------
 
     def _validate(self, X, y, sample_weight, reset):
+        check_dense_targets(y)
         check_numeric_targets(y, self)
         X, y = validate_data(
             self, X, y, dtype=[np.float64, np.float32], order="C",

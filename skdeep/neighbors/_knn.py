@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._fit_state import all_or_nothing
 from .._validation import (
+    check_dense_targets,
     check_label_types,
     check_numeric_targets,
 )
@@ -252,6 +253,7 @@ class KNN(ClassifierMixin, MultiOutputMixin, _KNNBase):
             return self._fit(X, y)
 
     def _fit(self, X, y):
+        check_dense_targets(y)
         X, y = self._validate_X(X, y=y, multi_output=True)
         check_label_types(y, self)
         check_classification_targets(y)
@@ -410,6 +412,7 @@ class KNNRegressor(RegressorMixin, MultiOutputMixin, _KNNBase):
             return self._fit(X, y)
 
     def _fit(self, X, y):
+        check_dense_targets(y)
         check_numeric_targets(y, self)
         X, y = self._validate_X(X, y=y, multi_output=True, y_numeric=True)
         self._y = y
