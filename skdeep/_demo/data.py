@@ -31,6 +31,9 @@ _DELIMITERS = (",", ";", "\t")
 # StandardScaler squares the values: beyond this size the squares overflow
 # float64 (about 1.8e308) and the scaled data become NaN.
 _LARGEST_VALUE = 1e150
+# The most of a --csv file the demo reads: the parsed table takes several
+# times its size in memory, and a device (/dev/zero) or a FIFO never ends.
+MAX_CSV_BYTES = 256 * 2**20
 
 
 class DemoInputError(ValueError):
@@ -92,7 +95,7 @@ def load_csv(path: str | pathlib.Path, target: str, task: str = "auto") -> Datas
 
 def _read_table(path: pathlib.Path) -> tuple[list[str], list[list[str]]]:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = _read_bounded(path).decode("utf-8-sig")
     except FileNotFoundError:
         raise DemoInputError(f"no such file: {path}") from None
     except IsADirectoryError:
@@ -135,6 +138,23 @@ def _read_table(path: pathlib.Path) -> tuple[list[str], list[list[str]]]:
             "names must be unique"
         )
     return header, rows
+
+
+def _read_bounded(path: pathlib.Path) -> bytes:
+    """The file's bytes, refused beyond ``MAX_CSV_BYTES`` (files, FIFOs, devices)."""
+    with open(path, "rb") as file:
+        data = file.read(MAX_CSV_BYTES + 1)  # a FIFO: until EOF or the limit
+    if len(data) > MAX_CSV_BYTES:
+        limit = (
+            f"{MAX_CSV_BYTES / 2**20:g} MiB"
+            if MAX_CSV_BYTES >= 2**20
+            else f"{MAX_CSV_BYTES} bytes"
+        )
+        raise DemoInputError(
+            f"{path} holds more than {limit}, the most the demo reads; use a "
+            "sample of the rows"
+        )
+    return data
 
 
 def _numeric_features(path, columns: dict[str, tuple[str, ...]]) -> np.ndarray:
