@@ -651,3 +651,29 @@ def test_dev_zero_as_a_process_ends_with_one_line_within_bounded_memory(tmp_path
         "skdeep: error: /dev/zero holds more than 256 MiB, the most the demo "
         "reads; use a sample of the rows\n"
     )
+
+
+@pytest.mark.parametrize("column", ["b", "y"])
+def test_columns_too_small_to_standardise_are_refused(capsys, tmp_path, column):
+    # Exactly linear data with a column below 1e-150: its squares underflow,
+    # StandardScaler leaves it unscaled, and the leaderboard showed
+    # LeastSquaresRegressor at R² = -0.02 with exit status 0.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = X @ np.array([1.0, 2.0]) + 0.5
+    if column == "b":
+        X[:, 1] *= 1e-170
+    else:
+        y *= 1e-170
+    rows = [[*map(float, x), float(t)] for x, t in zip(X, y, strict=True)]
+    path = _write_csv(tmp_path / "tiny.csv", ["a", "b", "y"], rows)
+    _one_line_refusal(
+        capsys, path, f"column {column!r} of {path} holds values no larger than"
+    )
+
+
+def test_small_values_next_to_larger_ones_and_zero_columns_are_accepted(tmp_path):
+    # Column a reaches 1.9e-99, b holds 1e-200 beside 1.0, "zero" is constant.
+    rows = [[i * 1e-100, 1e-200 if i else 1.0, 0.0, i % 2] for i in range(20)]
+    path = _write_csv(tmp_path / "small.csv", ["a", "b", "zero", "y"], rows)
+    assert data_module.load_csv(path, "y").X.shape == (20, 3)

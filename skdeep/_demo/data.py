@@ -29,8 +29,11 @@ BUILTIN = {
 _MISSING = {"", "na", "nan", "n/a", "null", "none", "?"}
 _DELIMITERS = (",", ";", "\t")
 # StandardScaler squares the values: beyond this size the squares overflow
-# float64 (about 1.8e308) and the scaled data become NaN.
+# float64 (about 1.8e308) and the scaled data become NaN; in a column whose
+# values all stay below the smallest size, they underflow (below 2.2e-308) and
+# the column is left unscaled, as if constant (linear data then scored R² < 0).
 _LARGEST_VALUE = 1e150
+_SMALLEST_VALUE = 1e-150
 # The most of a --csv file the demo reads: the parsed table takes several
 # times its size in memory, and a device (/dev/zero) or a FIFO never ends.
 MAX_CSV_BYTES = 256 * 2**20
@@ -182,7 +185,7 @@ def _numeric_features(path, columns: dict[str, tuple[str, ...]]) -> np.ndarray:
 
 
 def _check_scale(path, values: np.ndarray, names: list[str]) -> None:
-    """Refuse finite values so large that standardising them overflows."""
+    """Refuse columns so large, or so small, that standardising them fails."""
     largest = np.abs(values).max(axis=0)
     too_large = np.flatnonzero(largest > _LARGEST_VALUE)
     if too_large.size:
@@ -191,6 +194,15 @@ def _check_scale(path, values: np.ndarray, names: list[str]) -> None:
             f"column {names[column]!r} of {path} holds values up to "
             f"{largest[column]:.3g}; values beyond ±{_LARGEST_VALUE:g} overflow the "
             "scaling: rescale the column"
+        )
+    too_small = np.flatnonzero((largest > 0) & (largest < _SMALLEST_VALUE))
+    if too_small.size:
+        column = too_small[0]
+        raise DemoInputError(
+            f"column {names[column]!r} of {path} holds values no larger than "
+            f"{largest[column]:.3g}; when all of a column's values are below "
+            f"±{_SMALLEST_VALUE:g} their squares underflow and the scaling leaves "
+            "it unscaled: rescale the column"
         )
 
 
