@@ -144,10 +144,19 @@ def _read_table(path: pathlib.Path) -> tuple[list[str], list[list[str]]]:
 
 
 def _read_bounded(path: pathlib.Path) -> bytes:
-    """The file's bytes, refused beyond ``MAX_CSV_BYTES`` (files, FIFOs, devices)."""
+    """The file's bytes, refused beyond ``MAX_CSV_BYTES`` (files, FIFOs, devices).
+
+    Read in chunks: ``read(n)`` would allocate all n bytes up front.
+    """
+    chunks, size = [], 0
     with open(path, "rb") as file:
-        data = file.read(MAX_CSV_BYTES + 1)  # a FIFO: until EOF or the limit
-    if len(data) > MAX_CSV_BYTES:
+        while size <= MAX_CSV_BYTES:
+            chunk = file.read(min(2**20, MAX_CSV_BYTES + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    if size > MAX_CSV_BYTES:
         limit = (
             f"{MAX_CSV_BYTES / 2**20:g} MiB"
             if MAX_CSV_BYTES >= 2**20
@@ -157,7 +166,7 @@ def _read_bounded(path: pathlib.Path) -> bytes:
             f"{path} holds more than {limit}, the most the demo reads; use a "
             "sample of the rows"
         )
-    return data
+    return b"".join(chunks)
 
 
 def _numeric_features(path, columns: dict[str, tuple[str, ...]]) -> np.ndarray:

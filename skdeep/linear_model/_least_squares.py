@@ -53,13 +53,11 @@ def _power_of_two_scale(array) -> float:
 
 
 def _unit_weights(sample_weight, alpha):
-    """Weights near 1e±300 divided by a power of two near their maximum, α with them.
+    """Weights beyond 2^±64 divided by a power of two c near their maximum, α too.
 
-    ``½Σsᵢrᵢ² + ½α‖w‖²`` is c times the same objective with ``s/c`` and
-    ``α/c``: the same minimiser. The products ``√s·x`` and their squares stay
-    in range, and gradient descent's tolerance applies to weights of order 1.
-    Weights within 2^±64 are used as they are (bit-identical results); an
-    α/c that overflows means the penalty dominates every weighted residual.
+    ``½Σsᵢrᵢ² + ½α‖w‖²`` is c times the objective with ``s/c`` and ``α/c``
+    (same minimiser), whose ``√s·x`` and squares stay in range and whose gd
+    tolerance means something. An α/c that overflows: the penalty dominates.
     """
     if sample_weight is None:
         return None, alpha
@@ -70,12 +68,10 @@ def _unit_weights(sample_weight, alpha):
 
 
 def _check_representable(coef, intercept, X, Y) -> None:
-    """Refuse a solution that overflowed: coefficients beyond the dtype's range.
+    """Refuse coefficients beyond the dtype's range (inf/NaN from the solvers).
 
-    Features of order 1e-308 explaining targets of order 1 need coefficients of
-    order 1e308 and beyond: the exact solution does not exist in the dtype,
-    and storing the inf/NaN that the solvers produce would make every
-    prediction NaN.
+    Features of order 1e-308 explaining targets of order 1 need coefficients
+    beyond 1e308: the exact solution does not exist in the dtype.
     """
     if np.isfinite(coef).all() and np.isfinite(intercept).all():
         return
@@ -422,9 +418,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         if sparse and solver == "auto" and p > sparse_ls.GRAM_MAX_FEATURES:
             solver = "lstsq"  # a p × p matrix would be large and dense
         elif not sparse and solver == "auto" and p > X.shape[0]:
-            # Wide data: the p × p normal equations would take O(p²) memory
-            # (75 GiB for 100,000 features) and are singular without a
-            # penalty; the thin SVD of the n × p data needs O(n·p + n²).
+            # Wide: normal equations need O(p²) memory, the thin SVD O(n·p + n²)
             solver = "lstsq"
         coef = None
         if math.isinf(alpha):  # tiny weights: W ≈ AᵀB/α underflows to 0
