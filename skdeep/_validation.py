@@ -34,7 +34,9 @@ strings and numbers through to ``np.unique``, which fails comparing them. Both
 end in numpy errors that do not say what to change;
 :func:`check_label_types` and :func:`check_numeric_targets` say it up front.
 :func:`checked_class_weights` holds ``class_weight`` to ``sample_weight``'s
-rules (finite, non-negative, not all zero).
+rules (finite, non-negative, not all zero). :func:`checked_sample_weight` adds
+to scikit-learn's checks of ``sample_weight`` the range the weighted objective
+needs (no subnormal weight, a finite sum).
 
 Random state: :func:`as_generator` turns scikit-learn's ``random_state`` into
 the NumPy Generator the core draws from.
@@ -49,7 +51,11 @@ import numpy as np
 import scipy.sparse
 import sklearn.utils.validation
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_array, check_non_negative
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_non_negative,
+)
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -266,11 +272,15 @@ def check_float32_predictions(predictions: np.ndarray, X) -> None:
 def check_label_types(y, estimator) -> None:
     """Refuse class labels that mix strings with other types (they cannot be sorted).
 
+    Python's ``str`` and ``numpy.str_`` (a subclass) are both strings: they
+    compare with each other, so a mix of the two is accepted.
+
     Examples
     --------
     >>> import numpy as np
     >>> from sklearn.base import BaseEstimator
     >>> check_label_types(["a", "b"], BaseEstimator())
+    >>> check_label_types(np.array(["a", np.str_("b")], dtype=object), BaseEstimator())
     >>> check_label_types(np.array(["a", 1], dtype=object), BaseEstimator())
     Traceback (most recent call last):
     ...
@@ -280,12 +290,32 @@ def check_label_types(y, estimator) -> None:
     if labels.dtype != object:
         return
     types = {type(label) for label in labels.ravel()}
-    if len(types) > 1 and any(issubclass(t, str) for t in types):
+    kinds = {str if issubclass(t, str) else t for t in types}
+    if len(kinds) > 1 and str in kinds:
         names = ", ".join(sorted(t.__name__ for t in types))
         raise TypeError(
             f"{type(estimator).__name__}: the class labels mix types ({names}), "
             "which cannot be sorted into classes_. Convert them to one type, for "
             "example all to strings with np.asarray(y).astype(str)."
+        )
+
+
+def check_dense_targets(y) -> None:
+    """Refuse a sparse ``y``, as scikit-learn's checks refuse it for dense-only input.
+
+    Examples
+    --------
+    >>> import scipy.sparse
+    >>> check_dense_targets([0, 1])
+    >>> check_dense_targets(scipy.sparse.csr_array([[0], [1]]))
+    Traceback (most recent call last):
+    ...
+    TypeError: Sparse data was passed for y, but dense data is required. ...
+    """
+    if scipy.sparse.issparse(y):
+        raise TypeError(
+            "Sparse data was passed for y, but dense data is required. Use "
+            "'.toarray()' to convert to a dense numpy array."
         )
 
 
@@ -328,6 +358,69 @@ def as_generator(random_state) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
+def checked_sample_weight(sample_weight, X):
+    """``sample_weight`` checked by scikit-learn, non-negative, and representable.
+
+    None stays None. Beyond scikit-learn's checks, :func:`check_weight_range`.
+    """
+    if sample_weight is None:
+        return None
+    sample_weight = _check_sample_weight(
+        sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+    )
+    check_weight_range(sample_weight)
+    return sample_weight
+
+
+def check_weight_range(weights, name: str = "sample_weight") -> None:
+    """Refuse weights the weighted objective cannot be computed with.
+
+    The fits sum ``sᵢ·lossᵢ``, divide by ``Σsᵢ`` and take ``√sᵢ``. A
+    subnormal weight (below the dtype's smallest normal number, 2.2e-308 in
+    float64) keeps only a few significant digits and underflows to 0 in those
+    products; weights summing beyond the dtype's maximum make ``Σsᵢ`` infinite.
+    Either ended in messages about NaN or a zero learning rate from deep inside
+    the solvers. Only the ratios of the weights matter to the loss, so the
+    error says how to rescale them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_weight_range(np.array([1e-300, 1.0]))
+    >>> check_weight_range(np.array([1e-320, 1.0]))
+    Traceback (most recent call last):
+    ...
+    ValueError: sample_weight holds positive values down to 9.99989e-321, ...
+    >>> check_weight_range(np.array([1e308, 1e308]))
+    Traceback (most recent call last):
+    ...
+    ValueError: sample_weight sums to more than 1.8e+308, ...
+    """
+    dtype = weights.dtype
+    info = np.finfo(dtype)
+    positive = weights[weights > 0]
+    smallest = float(positive.min()) if positive.size else 0.0
+    if 0.0 < smallest < float(info.tiny):
+        raise ValueError(
+            f"{name} holds positive values down to {smallest:g}, below the "
+            f"smallest normal {dtype} number ({float(info.tiny):.3g}): such "
+            "subnormal weights keep only a few significant digits, and the "
+            "weighted sums, means and square roots of the fit underflow. Multiply "
+            "all the weights by the same large factor (only their ratios weigh "
+            "the samples against each other; the penalty weighs against their "
+            "sum), or set negligible weights to 0."
+        )
+    with np.errstate(over="ignore"):
+        total = weights.sum(dtype=dtype)
+    if not np.isfinite(total):
+        raise ValueError(
+            f"{name} sums to more than {float(info.max):.3g}, the largest {dtype} "
+            "number: the weighted objective Σ sᵢ·lossᵢ overflows. Divide all the "
+            "weights by their maximum (only their ratios weigh the samples "
+            "against each other; the penalty weighs against their sum)."
+        )
+
+
 def checked_class_weights(by_row, sample_weight):
     """The per-row class weights times ``sample_weight``, checked like it.
 
@@ -337,7 +430,9 @@ def checked_class_weights(by_row, sample_weight):
     """
     check_array(by_row, ensure_2d=False, dtype=None, input_name="class_weight")
     check_non_negative(by_row, "`class_weight`")
-    weights = by_row if sample_weight is None else sample_weight * by_row
+    with np.errstate(over="ignore", under="ignore"):  # refused just below
+        weights = by_row if sample_weight is None else sample_weight * by_row
+    check_weight_range(weights, "class_weight times sample_weight")
     if not weights.any():
         raise ValueError(
             "class_weight (times sample_weight) leaves every sample with weight 0: "

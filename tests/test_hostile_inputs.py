@@ -17,12 +17,14 @@ division by zero in our code (or in numpy called by our code) fails the test.
 """
 
 import contextlib
+import inspect
 import re
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse
 import sklearn.exceptions
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -148,6 +150,13 @@ def _refused_cases(classifier: bool):
             _with_target(y, np.nan),
             ValueError,
             "y contains NaN",
+        ),
+        (
+            "sparse_column_y",
+            _X,
+            scipy.sparse.csr_array(y.reshape(-1, 1)),
+            TypeError,
+            "Sparse data was passed for y, but dense data is required",
         ),
     ]
     if classifier:
@@ -598,3 +607,53 @@ def test_queries_of_extreme_magnitude_get_finite_predictions(est, scale):
             assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
         else:
             assert np.isfinite(prediction).all()
+
+
+# ----------------------------------------------------------------------------
+# Extreme sample weights: a subnormal weight or a sum beyond float64's range
+# is refused with its cause (before: "A has a NaN entry", "learning_rate must
+# be > 0", "non-finite parameter weights"), and a previous model is kept.
+
+_EXTREME_WEIGHTS = [
+    ("subnormal", np.full(24, 1e-320), "subnormal weights"),
+    ("one_subnormal", np.r_[np.ones(23), 1e-320], "subnormal weights"),
+    ("sum_overflows", np.full(24, 1e308), r"sums to more than 1\.8e\+308"),
+    ("half_overflow", np.r_[np.ones(12), np.full(12, 1e308)], "sums to more than"),
+]
+_WEIGHTED = [
+    est
+    for est in CONFIGURATIONS
+    if "sample_weight" in inspect.signature(est.fit).parameters
+]
+
+
+@pytest.mark.parametrize(
+    ("weights", "match"),
+    [pytest.param(w, m, id=name) for name, w, m in _EXTREME_WEIGHTS],
+)
+@pytest.mark.parametrize("est", _WEIGHTED, ids=[config_id(e) for e in _WEIGHTED])
+def test_unrepresentable_sample_weights_are_refused_with_their_cause(
+    est, weights, match
+):
+    est = clone(est)
+    y = _Y_CLASS if is_classifier(est) else _Y_REG
+    with _runtime_warnings_are_errors():
+        est.fit(_X, y)
+        before = _fitted_arrays(est)
+        with pytest.raises(ValueError, match=match):
+            est.fit(_X, y, sample_weight=weights)
+    for kept, now in zip(before, _fitted_arrays(est), strict=True):
+        assert_array_equal(kept, now)
+
+
+@pytest.mark.parametrize("est", CLASSIFIERS, ids=[config_id(e) for e in CLASSIFIERS])
+def test_labels_mixing_str_and_numpy_str_are_strings(est):
+    # numpy.str_ is a subclass of str: they sort together (once refused as
+    # "mixed types").
+    labels = np.array(["a", np.str_("b"), "c"] * 8, dtype=object)
+    as_str = labels.astype(str)
+    with _runtime_warnings_are_errors():
+        mixed = clone(est).fit(_X, labels)
+        plain = clone(est).fit(_X, as_str)
+    assert_array_equal(mixed.classes_, plain.classes_)
+    assert_array_equal(mixed.predict(_X), plain.predict(_X))

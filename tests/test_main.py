@@ -4,6 +4,7 @@ import csv
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from sklearn.preprocessing import StandardScaler
 import skdeep
 from skdeep.__main__ import main
 from skdeep._demo import candidates as candidates_module
+from skdeep._demo import data as data_module
 from skdeep._demo import leaderboard
 from skdeep._demo.data import CLASSIFICATION, REGRESSION, load_csv
 from skdeep.nn import TrainingDivergedError
@@ -547,3 +549,131 @@ def test_every_grid_configuration_is_valid(task, quick):
             estimator = pipeline[-1]
             assert type(estimator) is type(candidate.model)
             estimator._validate_params()
+
+
+def test_a_wide_regression_csv_runs_in_memory_linear_in_the_data(capsys, tmp_path):
+    # 40 rows × 10,000 features: LeastSquaresRegressor's normal equations were
+    # a 763 MiB matrix per fit (a MemoryError with less to spare); the thin
+    # SVD needs a few copies of the 3 MiB of data.
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 10_000))
+    y = X[:, :5] @ np.arange(1.0, 6.0) + 0.1 * rng.normal(size=40)
+    header = [f"x{i}" for i in range(X.shape[1])] + ["y"]
+    path = _write_csv(tmp_path / "wide.csv", header, np.c_[X, y].tolist())
+    tracemalloc.start()
+    try:
+        code, out, err = _run(
+            capsys, "--csv", path, "--target", "y", "--quick",
+            "--estimators", "least_squares", "--output", tmp_path,
+        )  # fmt: skip
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert code == 0, err
+    assert "LeastSquaresRegressor" in out
+    assert peak < 200 * 2**20
+
+
+def _one_line_refusal(capsys, path, expected):
+    code, out, err = _run(capsys, "--csv", path, "--target", "y")
+    assert code == 2, err
+    assert err.count("\n") == 1 and err.startswith("skdeep: error: "), err
+    assert expected in err and "Traceback" not in err and out == ""
+
+
+def test_a_csv_beyond_the_size_limit_is_refused(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(data_module, "MAX_CSV_BYTES", 1000)
+    rows = [[i, i % 2] for i in range(200)]
+    path = _write_csv(tmp_path / "big.csv", ["a", "y"], rows)
+    assert path.stat().st_size > 1000
+    _one_line_refusal(capsys, path, "big.csv holds more than 1000 bytes")
+    small = _write_csv(tmp_path / "small.csv", ["a", "y"], [[1.5, 0]] * 10)
+    assert data_module.load_csv(small, "y").X.shape == (10, 1)
+
+
+def test_an_endless_device_is_refused_at_the_limit(capsys, monkeypatch):
+    monkeypatch.setattr(data_module, "MAX_CSV_BYTES", 2**20)
+    _one_line_refusal(capsys, "/dev/zero", "/dev/zero holds more than 1 MiB")
+
+
+def _fifo_with_writer(tmp_path, chunk: bytes, repeat: int | None):
+    """A FIFO and the thread writing ``chunk`` to it (forever if ``repeat`` is None)."""
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+
+    def write():
+        try:
+            with open(fifo, "wb") as pipe:
+                count = 0
+                while repeat is None or count < repeat:
+                    pipe.write(chunk)
+                    count += 1
+        except BrokenPipeError:  # the reader stopped at its limit
+            pass
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    return fifo, writer
+
+
+def test_an_endless_fifo_is_refused_at_the_limit(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(data_module, "MAX_CSV_BYTES", 2**20)
+    fifo, writer = _fifo_with_writer(tmp_path, b"a,y\n" + b"1,0\n" * 4096, None)
+    _one_line_refusal(capsys, fifo, "pipe.csv holds more than 1 MiB")
+    writer.join(timeout=30)
+    assert not writer.is_alive()
+
+
+def test_a_fifo_within_the_limit_is_read_to_its_end(tmp_path):
+    fifo, writer = _fifo_with_writer(tmp_path, b"a,y\n" + b"1.5,0\n2.5,1\n" * 20, 1)
+    dataset = data_module.load_csv(fifo, "y")
+    writer.join(timeout=30)
+    assert dataset.X.shape == (40, 1)
+
+
+def test_dev_zero_as_a_process_ends_with_one_line_within_bounded_memory(tmp_path):
+    # Before, the whole of /dev/zero was read: MemoryError or the OOM killer.
+    # The address-space limit keeps a regression from taking the machine down.
+    import resource
+
+    def limit_memory():
+        resource.setrlimit(resource.RLIMIT_AS, (1536 * 2**20, 1536 * 2**20))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "skdeep", "--csv", "/dev/zero", "--target", "y"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        env=_checkout_env(), preexec_fn=limit_memory,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        "skdeep: error: /dev/zero holds more than 256 MiB, the most the demo "
+        "reads; use a sample of the rows\n"
+    )
+
+
+@pytest.mark.parametrize("column", ["b", "y"])
+def test_columns_too_small_to_standardise_are_refused(capsys, tmp_path, column):
+    # Exactly linear data with a column below 1e-150: its squares underflow,
+    # StandardScaler leaves it unscaled, and the leaderboard showed
+    # LeastSquaresRegressor at R² = -0.02 with exit status 0.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = X @ np.array([1.0, 2.0]) + 0.5
+    if column == "b":
+        X[:, 1] *= 1e-170
+    else:
+        y *= 1e-170
+    rows = [[*map(float, x), float(t)] for x, t in zip(X, y, strict=True)]
+    path = _write_csv(tmp_path / "tiny.csv", ["a", "b", "y"], rows)
+    _one_line_refusal(
+        capsys, path, f"column {column!r} of {path} holds values no larger than"
+    )
+
+
+def test_small_values_next_to_larger_ones_and_zero_columns_are_accepted(tmp_path):
+    # Column a reaches 1.9e-99, b holds 1e-200 beside 1.0, "zero" is constant.
+    rows = [[i * 1e-100, 1e-200 if i else 1.0, 0.0, i % 2] for i in range(20)]
+    path = _write_csv(tmp_path / "small.csv", ["a", "b", "zero", "y"], rows)
+    assert data_module.load_csv(path, "y").X.shape == (20, 3)

@@ -29,8 +29,14 @@ BUILTIN = {
 _MISSING = {"", "na", "nan", "n/a", "null", "none", "?"}
 _DELIMITERS = (",", ";", "\t")
 # StandardScaler squares the values: beyond this size the squares overflow
-# float64 (about 1.8e308) and the scaled data become NaN.
+# float64 (about 1.8e308) and the scaled data become NaN; in a column whose
+# values all stay below the smallest size, they underflow (below 2.2e-308) and
+# the column is left unscaled, as if constant (linear data then scored R² < 0).
 _LARGEST_VALUE = 1e150
+_SMALLEST_VALUE = 1e-150
+# The most of a --csv file the demo reads: the parsed table takes several
+# times its size in memory, and a device (/dev/zero) or a FIFO never ends.
+MAX_CSV_BYTES = 256 * 2**20
 
 
 class DemoInputError(ValueError):
@@ -92,7 +98,7 @@ def load_csv(path: str | pathlib.Path, target: str, task: str = "auto") -> Datas
 
 def _read_table(path: pathlib.Path) -> tuple[list[str], list[list[str]]]:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = _read_bounded(path).decode("utf-8-sig")
     except FileNotFoundError:
         raise DemoInputError(f"no such file: {path}") from None
     except IsADirectoryError:
@@ -137,6 +143,32 @@ def _read_table(path: pathlib.Path) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+def _read_bounded(path: pathlib.Path) -> bytes:
+    """The file's bytes, refused beyond ``MAX_CSV_BYTES`` (files, FIFOs, devices).
+
+    Read in chunks: ``read(n)`` would allocate all n bytes up front.
+    """
+    chunks, size = [], 0
+    with open(path, "rb") as file:
+        while size <= MAX_CSV_BYTES:
+            chunk = file.read(min(2**20, MAX_CSV_BYTES + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    if size > MAX_CSV_BYTES:
+        limit = (
+            f"{MAX_CSV_BYTES / 2**20:g} MiB"
+            if MAX_CSV_BYTES >= 2**20
+            else f"{MAX_CSV_BYTES} bytes"
+        )
+        raise DemoInputError(
+            f"{path} holds more than {limit}, the most the demo reads; use a "
+            "sample of the rows"
+        )
+    return b"".join(chunks)
+
+
 def _numeric_features(path, columns: dict[str, tuple[str, ...]]) -> np.ndarray:
     values, non_numeric, missing = [], [], []
     for name, cells in columns.items():
@@ -162,7 +194,7 @@ def _numeric_features(path, columns: dict[str, tuple[str, ...]]) -> np.ndarray:
 
 
 def _check_scale(path, values: np.ndarray, names: list[str]) -> None:
-    """Refuse finite values so large that standardising them overflows."""
+    """Refuse columns so large, or so small, that standardising them fails."""
     largest = np.abs(values).max(axis=0)
     too_large = np.flatnonzero(largest > _LARGEST_VALUE)
     if too_large.size:
@@ -171,6 +203,15 @@ def _check_scale(path, values: np.ndarray, names: list[str]) -> None:
             f"column {names[column]!r} of {path} holds values up to "
             f"{largest[column]:.3g}; values beyond ±{_LARGEST_VALUE:g} overflow the "
             "scaling: rescale the column"
+        )
+    too_small = np.flatnonzero((largest > 0) & (largest < _SMALLEST_VALUE))
+    if too_small.size:
+        column = too_small[0]
+        raise DemoInputError(
+            f"column {names[column]!r} of {path} holds values no larger than "
+            f"{largest[column]:.3g}; when all of a column's values are below "
+            f"±{_SMALLEST_VALUE:g} their squares underflow and the scaling leaves "
+            "it unscaled: rescale the column"
         )
 
 

@@ -13,14 +13,12 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    _check_sample_weight,
-)
 
 from .._validation import (
     check_float32_magnitude,
     check_label_types,
     checked_class_weights,
+    checked_sample_weight,
     validate_data,
 )
 from ._base import SPARSE_FORMATS
@@ -81,10 +79,7 @@ def class_weighted(class_weight, X, y, y_index, sample_weight, classes):
     rows at hand can be counted: each chunk is balanced over the classes it
     contains.
     """
-    if sample_weight is not None:
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
+    sample_weight = checked_sample_weight(sample_weight, X)
     if class_weight is None:
         return sample_weight
     # Balance the classes that carry weight: a class whose rows all have

@@ -12,13 +12,15 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import _check_sample_weight
 
 from .. import nn
 from .._fit_state import all_or_nothing
 from .._validation import (
+    check_dense_targets,
     check_float32_magnitude,
     check_numeric_targets,
+    checked_sample_weight,
+    largest_magnitude,
     validate_data,
 )
 from .._warnings import warn
@@ -51,6 +53,40 @@ def _power_of_two_scale(array) -> float:
     return math.ldexp(1.0, math.frexp(largest)[1] - 1) if largest > 0 else 1.0
 
 
+def _unit_weights(sample_weight, alpha):
+    """Weights beyond 2^±64 divided by a power of two c near their maximum, α too.
+
+    ``½Σsᵢrᵢ² + ½α‖w‖²`` is c times the objective with ``s/c`` and ``α/c``
+    (same minimiser), whose ``√s·x`` and squares stay in range and whose gd
+    tolerance means something. An α/c that overflows: the penalty dominates.
+    """
+    if sample_weight is None:
+        return None, alpha
+    scale = _power_of_two_scale(sample_weight)
+    if 2.0**-64 <= scale <= 2.0**64:
+        return sample_weight, alpha
+    return sample_weight / sample_weight.dtype.type(scale), alpha / scale
+
+
+def _check_representable(coef, intercept, X, Y) -> None:
+    """Refuse coefficients beyond the dtype's range (inf/NaN from the solvers).
+
+    Features of order 1e-308 explaining targets of order 1 need coefficients
+    beyond 1e308: the exact solution does not exist in the dtype.
+    """
+    if np.isfinite(coef).all() and np.isfinite(intercept).all():
+        return
+    dtype = np.dtype(X.dtype)
+    raise ValueError(
+        "LeastSquaresRegressor: the least-squares coefficients overflow "
+        f"{dtype} (largest {float(np.finfo(dtype).max):.3g}): the features (values "
+        f"up to {largest_magnitude(X):.3g}) are too small next to the targets "
+        f"(up to {largest_magnitude(Y):.3g}) for the exact solution to be "
+        "represented. Standardise the features (e.g. "
+        "sklearn.preprocessing.StandardScaler) or rescale them."
+    )
+
+
 class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
     r"""Linear least squares with an optional ridge penalty, several solvers.
 
@@ -69,9 +105,11 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
           when their condition number is too large for that to be accurate it
           warns and falls back to "lstsq". On sparse X they are formed by
           sparse products, and refused above 256 MiB.
-        - "auto": "cholesky" when well conditioned, else "lstsq", silently. On
-          sparse X with more than 2048 features, "lstsq" (LSQR) directly: the
-          dense p × p normal equations would cost more than LSQR.
+        - "auto": "cholesky" when well conditioned, else "lstsq", silently.
+          "lstsq" directly on dense X with more features than samples (its
+          memory is then O(n·p + n²), the normal equations' O(p²)), and on
+          sparse X with more than 2048 features (LSQR): the dense p × p normal
+          equations would cost more.
         - "gd": full-batch gradient descent, Barzilai–Borwein trial steps and
           Armijo backtracking.
         - "sgd", "adam": minibatch training by :mod:`skdeep.nn`; they allow
@@ -245,9 +283,12 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
                 )
                 _keep_minibatch_state(self, state)
             else:
-                coef, intercept, n_iter, solver = self._fit_centered(
-                    X, Y, sample_weight
-                )
+                # An overflow here ends in non-finite coefficients, refused next.
+                with np.errstate(over="ignore", invalid="ignore"):
+                    coef, intercept, n_iter, solver = self._fit_centered(
+                        X, Y, sample_weight
+                    )
+                _check_representable(coef, intercept, X, Y)
         self._store(coef, intercept, y_is_1d=y_is_1d)
         self.n_iter_, self.solver_ = n_iter, solver
         return self
@@ -333,6 +374,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
     # ---- helpers -------------------------------------------------------------
 
     def _validate(self, X, y, sample_weight, reset):
+        check_dense_targets(y)
         check_numeric_targets(y, self)
         X, y = validate_data(
             self, X, y, dtype=[np.float64, np.float32], order="C",
@@ -345,10 +387,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         Y = np.asarray(y, dtype=X.dtype)
         y_is_1d = Y.ndim == 1
         Y = Y.reshape(-1, 1) if y_is_1d else Y
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
+        sample_weight = checked_sample_weight(sample_weight, X)
         return X, Y, sample_weight, y_is_1d
 
     def _store(self, coef, intercept, y_is_1d):
@@ -377,14 +416,21 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         """
         p, dtype = X.shape[1], X.dtype
         sparse = scipy.sparse.issparse(X)
+        sample_weight, alpha = _unit_weights(sample_weight, self.alpha)
         total = _total_weight(X, sample_weight)
         x_mean, y_mean, constant = self._means(X, Y, sample_weight, total)
         sqrt_w = None if sample_weight is None else np.sqrt(sample_weight)
         solver, n_iter = self.solver, 1
         if sparse and solver == "auto" and p > sparse_ls.GRAM_MAX_FEATURES:
             solver = "lstsq"  # a p × p matrix would be large and dense
+        elif not sparse and solver == "auto" and p > X.shape[0]:
+            # Wide: normal equations need O(p²) memory, the thin SVD O(n·p + n²)
+            solver = "lstsq"
         coef = None
-        if solver in ("auto", "cholesky"):
+        if math.isinf(alpha):  # tiny weights: W ≈ AᵀB/α underflows to 0
+            coef = np.zeros((p, Y.shape[1]), dtype)
+            solver = "cholesky" if solver == "auto" else solver
+        elif solver in ("auto", "cholesky"):
             if sparse:
                 if solver == "cholesky":
                     sparse_ls.check_gram_size(p, dtype)
@@ -393,7 +439,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
                 )
             else:
                 G, r = solvers.centered_normal_equations(X, Y, sqrt_w, x_mean, y_mean)
-            coef, rcond = solvers.cholesky_least_squares(G, r, self.alpha)
+            coef, rcond = solvers.cholesky_least_squares(G, r, alpha)
             if coef is None and solver == "cholesky":
                 warn(
                     "LeastSquaresRegressor(solver='cholesky'): the normal equations "
@@ -415,12 +461,12 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
             if sqrt_w is not None:
                 B *= sqrt_w[:, None]
             if solver == "gd":
-                coef, n_iter = self._gradient_descent(A, B, total, X.shape[1])
+                coef, n_iter = self._gradient_descent(A, B, total, alpha)
             elif sparse:
-                coef, n_iter = self._lsqr(A, B)
+                coef, n_iter = self._lsqr(A, B, alpha)
                 solver = "lstsq"
             else:
-                coef, solver = solvers.svd_least_squares(A, B, self.alpha), "lstsq"
+                coef, solver = solvers.svd_least_squares(A, B, alpha), "lstsq"
         intercept = y_mean - x_mean @ coef
         return coef.astype(dtype, copy=False), intercept.astype(dtype), n_iter, solver
 
@@ -450,7 +496,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         x_mean[constant] = X[0, constant]
         return x_mean, y_mean, constant
 
-    def _lsqr(self, A, B):
+    def _lsqr(self, A, B, alpha):
         """LSQR on the centered operator of sparse X: (coef, iterations).
 
         LSQR's norms square the entries: features or targets near 1e±170 would
@@ -459,7 +505,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         entries: exact), as "gd" does.
         """
         a, b = _power_of_two_scale(A), _power_of_two_scale(B)
-        alpha = self.alpha / a / a
+        alpha = alpha / a / a
         if math.isinf(alpha):  # the penalty dominates: W ≈ AᵀB/α underflows
             return np.zeros((A.shape[1], B.shape[1]), A.dtype), 0
         coef, n_iter, converged = sparse_ls.lsqr_least_squares(
@@ -477,9 +523,9 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
             )
         return coef, n_iter
 
-    def _gradient_descent(self, A, B, total, n_features):
+    def _gradient_descent(self, A, B, total, alpha):
         """Minimise (‖AW − B‖² + α‖W‖²)/(2S) by gradient descent."""
-        alpha, scale = self.alpha, 1.0 / total
+        n_features, scale = A.shape[1], 1.0 / total
         # Features or targets near 1e±150 have squares outside the float64
         # range. Then solve for W' = W·a/b on A/a and B/b (a, b powers of two
         # near their largest entries: exact) with α/a², and apply tol to that

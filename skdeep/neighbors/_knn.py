@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._fit_state import all_or_nothing
 from .._validation import (
+    check_dense_targets,
     check_label_types,
     check_numeric_targets,
 )
@@ -120,6 +121,57 @@ _NOTES_DOC = """
     metrics skip the rank pass: their distances are kept as given."""
 
 
+def _vote_winners(labels: np.ndarray, weights, n_classes: int) -> np.ndarray:
+    """The class codes with the largest (weighted) vote, from the k labels alone.
+
+    The same winners as the argmax of the (n_queries, n_classes) vote matrix
+    that ``predict_proba`` normalises, without that matrix (8,000 classes took
+    489 MiB for 8,000 queries): each row's labels are sorted (stably, so a
+    class's weights keep their neighbour order), each class's weights are
+    summed in that order from 0.0, as the matrix adds them, and the largest
+    sum wins, equal sums going to the smallest code (NaN counts as largest,
+    as in ``np.argmax``). A class no neighbour has holds a vote of 0 in the
+    matrix: it wins when the best vote is negative or 0 and its code is
+    smaller (possible with a callable ``weights`` only).
+    """
+    n_queries, k = labels.shape
+    order = np.argsort(labels, axis=1, kind="stable")
+    sorted_labels = np.take_along_axis(labels, order, axis=1)
+    if weights is None:
+        sorted_weights = np.ones((n_queries, k))
+    else:
+        sorted_weights = np.take_along_axis(
+            np.asarray(weights, dtype=np.float64), order, axis=1
+        )
+    same_as_previous = np.zeros((n_queries, k), dtype=bool)
+    same_as_previous[:, 1:] = sorted_labels[:, 1:] == sorted_labels[:, :-1]
+    sums = np.empty((n_queries, k))
+    sums[:, 0] = 0.0 + sorted_weights[:, 0]
+    for j in range(1, k):
+        sums[:, j] = (
+            np.where(same_as_previous[:, j], sums[:, j - 1], 0.0) + sorted_weights[:, j]
+        )
+    last_of_class = np.ones((n_queries, k), dtype=bool)
+    last_of_class[:, :-1] = ~same_as_previous[:, 1:]
+    sums[~last_of_class] = -np.inf
+    rows = np.arange(n_queries)
+    best = np.argmax(sums, axis=1)
+    winners = sorted_labels[rows, best]
+    best_vote = sums[rows, best]
+    # The smallest code no neighbour has: the first rank of the distinct
+    # sorted codes that differs from its code (else their count).
+    first_of_class = ~same_as_previous
+    rank = np.cumsum(first_of_class, axis=1) - 1
+    gap = first_of_class & (sorted_labels != rank)
+    absent = np.where(
+        gap.any(axis=1), rank[rows, np.argmax(gap, axis=1)], rank[:, -1] + 1
+    )
+    zero_wins = (absent < n_classes) & (
+        (best_vote < 0) | ((best_vote == 0) & (absent < winners))
+    )
+    return np.where(zero_wins, absent, winners)
+
+
 class KNN(ClassifierMixin, MultiOutputMixin, _KNNBase):
     __doc__ = f"""Classifier by vote of the k nearest training points.
 
@@ -201,6 +253,7 @@ class KNN(ClassifierMixin, MultiOutputMixin, _KNNBase):
             return self._fit(X, y)
 
     def _fit(self, X, y):
+        check_dense_targets(y)
         X, y = self._validate_X(X, y=y, multi_output=True)
         check_label_types(y, self)
         check_classification_targets(y)
@@ -256,9 +309,15 @@ class KNN(ClassifierMixin, MultiOutputMixin, _KNNBase):
         y : ndarray of shape (n_queries,) or (n_queries, n_outputs)
             Predicted class labels.
         """
-        votes = self._votes(X)
+        check_is_fitted(self)
+        dist, ind = self.kneighbors(X)
+        weights = self._neighbor_weights(dist)
+        codes = self._y.reshape(self._y.shape[0], -1)
         classes = self.classes_ if self.outputs_2d_ else [self.classes_]
-        preds = [c[np.argmax(v, axis=1)] for c, v in zip(classes, votes, strict=True)]
+        preds = [
+            classes_k[_vote_winners(codes[ind, k], weights, classes_k.size)]
+            for k, classes_k in enumerate(classes)
+        ]
         return np.stack(preds, axis=1) if self.outputs_2d_ else preds[0]
 
     def score(self, X, y, sample_weight=None):
@@ -353,6 +412,7 @@ class KNNRegressor(RegressorMixin, MultiOutputMixin, _KNNBase):
             return self._fit(X, y)
 
     def _fit(self, X, y):
+        check_dense_targets(y)
         check_numeric_targets(y, self)
         X, y = self._validate_X(X, y=y, multi_output=True, y_numeric=True)
         self._y = y

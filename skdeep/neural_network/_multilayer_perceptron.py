@@ -17,10 +17,7 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    column_or_1d,
-)
+from sklearn.utils.validation import column_or_1d
 
 from .. import nn
 from .._validation import (
@@ -28,6 +25,7 @@ from .._validation import (
     check_label_types,
     check_numeric_targets,
     checked_class_weights,
+    checked_sample_weight,
     validate_data,
 )
 from ._base import BaseNetwork, stochastic_partial_fit
@@ -272,10 +270,7 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
 
     def _training_weights(self, sample_weight, X, y, incremental):
         """``sample_weight`` checked, times the weights of ``class_weight``."""
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
+        sample_weight = checked_sample_weight(sample_weight, X)
         if self.class_weight is None:
             return sample_weight
         if incremental and self.class_weight == "balanced":
@@ -563,10 +558,7 @@ default='squared_error'
                 f"y has {Y.shape[1]} outputs but the fitted network predicts "
                 f"{self.n_outputs_}."
             )
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
+        sample_weight = checked_sample_weight(sample_weight, X)
         return X, Y.astype(X.dtype, copy=False), sample_weight
 
     def _make_loss(self):

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_diabetes
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -296,3 +297,88 @@ def test_gradient_descent_with_a_ridge_penalty_on_features_near_1e_minus_180(rng
         predicted = reg.predict(X)
     assert np.isfinite(reg.coef_).all()
     assert_allclose(predicted, A @ expected + y.mean(), rtol=1e-15)
+
+
+@pytest.mark.parametrize("solver", ["auto", "lstsq", "cholesky", "gd"])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("exponent", [990, -990])
+@pytest.mark.parametrize("alpha", [0.0, 2.0])
+def test_weights_near_1e_plus_minus_300_give_the_ridge_solution(
+    rng, solver, sparse, exponent, alpha
+):
+    # ½Σcsᵢrᵢ² + ½α‖w‖² has the minimiser of ½Σsᵢrᵢ² + ½(α/c)‖w‖². Weights
+    # of 2^±990 once made √s·x overflow ("A has a NaN entry") or gradient
+    # descent stop at once (its gradient below tol), silently at 0.
+    # With α/c ≈ 1e298 against curvatures of 1, gradient descent's line search
+    # cannot halve down to such a step: it warns (as before) and stays near 0.
+    stalls = solver == "gd" and exponent < 0 and alpha > 0
+    X = rng.normal(size=(40, 3))
+    y = X @ np.array([1.0, -2.0, 0.5]) + 0.3 + 0.1 * rng.normal(size=40)
+    w = rng.uniform(0.5, 2.0, size=40)
+    c = 2.0**exponent
+    data = scipy.sparse.csr_array(X) if sparse else X
+    params = dict(solver=solver, tol=1e-10, max_iter=5000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore" if stalls else "error", ConvergenceWarning)
+        reg = LeastSquaresRegressor(alpha=alpha, **params)
+        reg.fit(data, y, sample_weight=w * c)
+    ref = Ridge(alpha=alpha / c, solver="svd").fit(X, y, sample_weight=w)
+    if stalls:  # coef 0 for ~1e-297: the predictions cannot tell them apart
+        assert_allclose(reg.predict(X), ref.predict(X), rtol=1e-14)
+    else:
+        assert_allclose(reg.coef_, ref.coef_, rtol=1e-7, atol=1e-300)
+    assert_allclose(reg.intercept_, ref.intercept_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1.0])
+def test_auto_on_wide_data_solves_in_memory_linear_in_the_data(rng, alpha):
+    # 2 × 100,000: the normal equations would be a 75 GiB matrix (MemoryError
+    # before); the thin SVD of the centered data needs a few copies of X.
+    import tracemalloc
+
+    X = rng.normal(size=(2, 100_000))
+    y = np.array([1.0, 3.0])
+    tracemalloc.start()
+    try:
+        reg = LeastSquaresRegressor(alpha=alpha).fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * X.nbytes
+    assert reg.solver_ == "lstsq"
+    ref = LeastSquaresRegressor(alpha=alpha, solver="lstsq").fit(X, y)
+    assert_array_equal(reg.coef_, ref.coef_)
+    if alpha == 0.0:  # interpolates, with the minimum-norm coefficients
+        assert_allclose(reg.predict(X), y, rtol=1e-12)
+        centered = X - X.mean(axis=0)
+        expected = np.linalg.lstsq(centered, y - y.mean(), rcond=None)[0]
+        assert_allclose(reg.coef_, expected, rtol=1e-10, atol=1e-16)
+    else:
+        ridge = Ridge(alpha=alpha).fit(X, y)
+        assert_allclose(reg.coef_, ridge.coef_, rtol=1e-8, atol=1e-16)
+
+
+@pytest.mark.parametrize("solver", ["auto", "lstsq", "cholesky", "gd"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_coefficients_beyond_float64_are_refused_and_the_model_kept(
+    rng, solver, sparse
+):
+    # y ≈ X·(1, 2, 3) with X ~ 1e-308 needs coefficients ~1e308 and more: once
+    # stored as inf/NaN with only RuntimeWarnings.
+    X = rng.normal(size=(30, 3))
+    y = X @ np.array([1.0, 2.0, 3.0]) + 1.0
+    reg = LeastSquaresRegressor(solver=solver, tol=1e-8).fit(X, y)
+    coef, intercept = reg.coef_.copy(), reg.intercept_
+    tiny = X * 1e-308
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.filterwarnings("ignore", ".*ill-conditioned", UserWarning)
+        with pytest.raises(ValueError, match="coefficients overflow float64"):
+            reg.fit(scipy.sparse.csr_array(tiny) if sparse else tiny, y)
+    assert_array_equal(reg.coef_, coef)
+    assert reg.intercept_ == intercept
+    # 1e-300 still fits: coefficients of 1e300 are representable.
+    small = LeastSquaresRegressor(solver=solver, tol=1e-12, max_iter=5000)
+    small.fit(X * 1e-300, y)
+    assert_allclose(small.coef_ * 1e-300, [1.0, 2.0, 3.0], rtol=1e-6)
