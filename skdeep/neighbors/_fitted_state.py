@@ -3,8 +3,9 @@
 ``skdeep.load`` rebuilds fitted attributes from data; these checks stand where
 ``fit`` would have made them consistent. The training points are checked as
 the array ``fit`` stores (an ordinary C-contiguous array: a zero-stride view
-of a few bytes would be copied to its full size by the first query); search
-structures built from them are not stored, so there is nothing else to trust.
+of a few bytes would be copied to its full size by the first query); what the
+search derives from them (norms, the integer grid) is computed again from them
+rather than trusted.
 """
 
 from __future__ import annotations
