@@ -16,9 +16,10 @@ def check_linear_state(estimator, classifier: bool) -> None:
     """Raise ``ValueError`` naming the attribute unless ``coef_``,
     ``intercept_`` and (for a classifier) ``classes_`` are consistent."""
     state = vars(estimator)
-    if "coef_" not in state:
-        return
     name = type(estimator).__name__
+    if "coef_" not in state:
+        _check_unfitted(name, state, "coef_")
+        return
     n_features = state.get("n_features_in_")
     if type(n_features) is not int or n_features < 1:
         raise ValueError(f"{name}.n_features_in_ must be a positive int.")
@@ -53,6 +54,16 @@ def check_linear_state(estimator, classifier: bool) -> None:
         intercept = _finite_float_array(name, "intercept_", intercept)
         if intercept.shape != coef.shape[:1]:
             raise ValueError(f"{name}.intercept_ must have one value per target.")
+
+
+def _check_unfitted(name: str, state: dict, key: str) -> None:
+    # check_is_fitted deems an estimator fitted by any attribute ending in "_".
+    fitted = sorted(k for k in state if k.endswith("_") and not k.startswith("__"))
+    if fitted:
+        raise ValueError(
+            f"{name} holds the fitted attributes {fitted[:5]} but no {key}; a "
+            "fitted model holds all of its fitted attributes."
+        )
 
 
 def _finite_float_array(name: str, attribute: str, value) -> np.ndarray:

@@ -3,11 +3,14 @@
 ``skdeep.load`` rebuilds fitted attributes from data; these checks stand where
 ``fit`` would have made them consistent. The training points are checked as
 the array ``fit`` stores (an ordinary C-contiguous array: a zero-stride view
-of a few bytes would be copied to its full size by the first query); search
-structures built from them are not stored, so there is nothing else to trust.
+of a few bytes would be copied to its full size by the first query); what the
+search derives from them (norms, the integer grid) is computed again from them
+rather than trusted.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,9 +24,16 @@ def check_neighbors_state(estimator, classifier: bool) -> None:
     """Raise ``ValueError`` naming the attribute unless the training points,
     targets and classes of ``estimator`` are consistent."""
     state = vars(estimator)
-    if "_index" not in state:
-        return
     name = type(estimator).__name__
+    if "_index" not in state:
+        # check_is_fitted deems an estimator fitted by any attribute ending in "_".
+        fitted = sorted(k for k in state if k.endswith("_") and not k.startswith("__"))
+        if fitted:
+            raise ValueError(
+                f"{name} holds the fitted attributes {fitted[:5]} but no _index; a "
+                "fitted model holds all of its fitted attributes."
+            )
+        return
     n_samples, n_features = state.get("n_samples_fit_"), state.get("n_features_in_")
     for attribute, value in (
         ("n_samples_fit_", n_samples),
@@ -36,11 +46,7 @@ def check_neighbors_state(estimator, classifier: bool) -> None:
         raise ValueError(f"{name}._index must be a FittedIndex.")
     allow_nan = estimator.__sklearn_tags__().input_tags.allow_nan
     _check_points(name, index, (n_samples, n_features), allow_nan)
-    sqnorms = vars(index).get("sqnorms")
-    if sqnorms is not None and (
-        type(sqnorms) is not np.ndarray or sqnorms.shape != (n_samples,)
-    ):
-        raise ValueError(f"{name}._index.sqnorms must have one value per sample.")
+    _rebuild_search_state(estimator, index)
     y = state.get("_y")
     if type(y) is not np.ndarray or y.ndim not in (1, 2) or len(y) != n_samples:
         raise ValueError(f"{name}._y must be an array of {n_samples} targets.")
@@ -78,6 +84,31 @@ def _check_points(name: str, index, shape: tuple, allow_nan: bool) -> None:
         raise ValueError(f"{where}: the training points hold NaN or infinite values.")
 
 
+def _rebuild_search_state(estimator, index) -> None:
+    """Check the index's metric against the estimator's parameters and
+    recompute what the search derives from the training points.
+
+    The norms, their maximum and the integer grid bound the rounding of the
+    search's first pass: values from a file could make it miss the true
+    neighbours, so they are computed again, as ``fit`` computes them.
+    """
+    name = type(estimator).__name__
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # fit has warned about the parameters
+        strategy = estimator._metric_strategy(index.points)[0]
+    held = (vars(index).get("metric"), vars(index).get("p"))
+    if held != (strategy.name, strategy.p):
+        raise ValueError(
+            f"{name}._index searches with metric {held[0]!r:.40} and p "
+            f"{held[1]!r:.20}; the parameters give {strategy.name!r} and p "
+            f"{strategy.p!r}."
+        )
+    for attribute in ("grid", "sqnorms", "max_sqnorm"):
+        vars(index).pop(attribute, None)
+    index.grid = None
+    vars(index).update(strategy.fit(index.points))
+
+
 def _check_codes(estimator, y: np.ndarray) -> None:
     name = type(estimator).__name__
     two_d = vars(estimator).get("outputs_2d_")
@@ -90,6 +121,9 @@ def _check_codes(estimator, y: np.ndarray) -> None:
         or y.reshape(len(y), -1).shape[1] != len(per_output)
     ):
         raise ValueError(f"{name}.classes_, outputs_2d_ and _y do not match.")
+    # One array of labels per output, all of the dtype of the targets fitted.
+    if len({getattr(c, "dtype", None) for c in per_output}) != 1:
+        raise ValueError(f"{name}.classes_ must be arrays of one dtype.")
     if y.dtype.kind not in "iu":
         raise ValueError(f"{name}._y must hold integer class codes.")
     codes = y.reshape(len(y), -1)

@@ -8,6 +8,7 @@ is refused at load instead of failing (or predicting NaN) later.
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import is_classifier
 
 from .. import nn
 
@@ -18,9 +19,10 @@ def check_network_state(estimator) -> None:
     """Raise ``ValueError`` naming the attribute unless the fitted state of the
     MLP ``estimator`` is consistent (nothing to check before ``fit``)."""
     state = vars(estimator)
-    if "network_" not in state:
-        return
     name = type(estimator).__name__
+    if "network_" not in state:
+        _check_unfitted(name, state, "network_")
+        return
     network = state["network_"]
     n_features = state.get("n_features_in_")
     if type(n_features) is not int or n_features < 1:
@@ -52,8 +54,25 @@ def check_network_state(estimator) -> None:
                 f"{name}.{attribute} must hold the arrays {arrays} of the network's "
                 "Dense layers."
             )
-    if "classes_" in state:
+    if is_classifier(estimator):
         _check_classes(estimator, n_outputs)
+    # The loss gives predictions their link (softmax, sigmoid, exp).
+    expected = type(estimator._make_loss())
+    if type(state.get("_loss")) is not expected:
+        raise ValueError(
+            f"{name}._loss is a {type(state.get('_loss')).__name__}; its parameters "
+            f"give a {expected.__name__}."
+        )
+
+
+def _check_unfitted(name: str, state: dict, key: str) -> None:
+    # check_is_fitted deems an estimator fitted by any attribute ending in "_".
+    fitted = sorted(k for k in state if k.endswith("_") and not k.startswith("__"))
+    if fitted:
+        raise ValueError(
+            f"{name} holds the fitted attributes {fitted[:5]} but no {key}; a "
+            "fitted model holds all of its fitted attributes."
+        )
 
 
 def _same_array(held, layer_array: np.ndarray) -> bool:
@@ -69,7 +88,7 @@ def _same_array(held, layer_array: np.ndarray) -> bool:
 
 def _check_classes(estimator, n_outputs: int) -> None:
     name = type(estimator).__name__
-    classes = estimator.classes_
+    classes = vars(estimator).get("classes_")
     if type(classes) is not np.ndarray or classes.ndim != 1 or classes.size < 1:
         raise ValueError(f"{name}.classes_ must be a non-empty 1-d array.")
     binarizer = vars(estimator).get("_label_binarizer")

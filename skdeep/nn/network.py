@@ -71,7 +71,8 @@ class Sequential(Layer):
         for i, layer in enumerate(layers):
             try:
                 n = layer.check_built(n, dtype)
-            except ValueError as error:
+            # AttributeError: a layer lacking part of its configuration (n_out).
+            except (ValueError, AttributeError) as error:
                 raise ValueError(f"Sequential.layers[{i}]: {error}") from error
         return n
 

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import tempfile
+import tokenize
 import zipfile
 import zlib
 from collections import Counter
@@ -172,7 +173,9 @@ def read_array(archive, info, dtype: np.dtype, shape: tuple) -> np.ndarray:
             data = _read_exactly(member, nbytes, name)
             if member.read(1):
                 raise ValueError(f"{name}: trailing data after the array.")
-    except (ValueError, OSError, EOFError) as error:
+    # numpy parses a header it cannot read as a dict literal with tokenize
+    # (for Python 2 files), whose errors are neither of the others.
+    except (ValueError, OSError, EOFError, SyntaxError, tokenize.TokenError) as error:
         if isinstance(error, ValueError) and str(error).startswith(name):
             raise
         raise ValueError(f"{name}: not a valid .npy array ({error}).") from error

@@ -52,6 +52,7 @@ from . import _allowlist as allow
 from . import _arrays as array_table
 from ._arrays import checked_dtype, encode_float, expect, parse_dtype
 from ._attribute_names import check_attribute_names
+from ._sklearn_state import check_preprocessor_state
 
 _PLAIN_SCALARS = (type(None), bool, int, str)
 # What two parameters may hold the very same instance of: random generators
@@ -530,11 +531,12 @@ class _Decoder:
         # The class knows its invariants: its fitted attributes are checked
         # now, before anyone predicts with them.
         check_fitted_state = getattr(cls, "_check_fitted_state", None)
-        if check_fitted_state is not None:
-            try:
+        try:
+            check_preprocessor_state(obj)  # scikit-learn's scalers check nothing
+            if check_fitted_state is not None:
                 check_fitted_state(obj)
-            except ValueError as error:
-                raise ValueError(f"{path}: invalid fitted state: {error}") from error
+        except ValueError as error:
+            raise ValueError(f"{path}: invalid fitted state: {error}") from error
         return obj
 
     def decode_attributes(self, node, path, in_params: bool = False) -> dict:

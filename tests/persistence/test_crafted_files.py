@@ -18,7 +18,7 @@ import scipy.sparse
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import MinMaxScaler, RobustScaler
+from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
 import skdeep
 from skdeep import (
@@ -289,3 +289,112 @@ def test_valid_files_pass_the_checks_and_predict_the_same(fit):
     estimator = fit()
     loaded = skdeep.load(_zip(_members(estimator)))
     assert_array_equal(loaded.predict(X), estimator.predict(X))
+
+
+# ------------------------------------------- found by fuzzing (test_fuzz_load)
+
+
+def _without(locate, name):
+    return lambda header: locate(header).pop(name)
+
+
+def _string_labels(header):
+    header["arrays"].append(
+        {"kind": "object", "dtype": "object", "shape": [3], "items": ["0", "1", "2"]}
+    )
+    return {"__array__": len(header["arrays"]) - 1}
+
+
+FUZZ_FINDINGS = [
+    # A fitted attribute removed: predict raised AttributeError.
+    (lambda: KNNRegressor().fit(X, TARGET), _without(_attributes, "_index"),
+     r"holds the fitted attributes .* but no _index"),
+    (lambda: LogisticRegression().fit(X, CLASSES), _without(_attributes, "coef_"),
+     r"holds the fitted attributes .* but no coef_"),
+    (_mlp, _without(_attributes, "network_"),
+     r"holds the fitted attributes .* but no network_"),
+    (_mlp, _without(_attributes, "_loss"), "_loss is a NoneType"),
+    (_mlp, _without(lambda h: _layers(h)[0]["attributes"], "n_out"),
+     r"layers\[0\]: 'Dense' object has no attribute 'n_out'"),
+    # The search state of another metric (a grid on a Euclidean index).
+    (lambda: KNN().fit(X, CLASSES),
+     lambda h: _index(h).update(metric="manhattan"),
+     "searches with metric 'manhattan'"),
+    # Per-output labels of different dtypes mixed predictions into bytes.
+    (lambda: KNN().fit(X, np.c_[CLASSES, CLASSES]),
+     lambda h: _attributes(h)["classes_"].__setitem__(1, _string_labels(h)),
+     "classes_ must be arrays of one dtype"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("fit", "change", "message"), FUZZ_FINDINGS)
+def test_an_incomplete_or_inconsistent_state_found_by_fuzzing_is_refused(
+    fit, change, message
+):
+    with pytest.raises(ValueError, match=f"invalid fitted state: .*{message}"):
+        skdeep.load(_with_header(fit(), change))
+
+
+def test_the_search_state_of_knn_is_recomputed_not_read():
+    # Norms or a grid from the file bound the search's rounding: a crafted
+    # max_sqnorm or sqnorms could hide the true neighbours (or, complex,
+    # fail in predict).
+    model = KNN(n_neighbors=1).fit(X, CLASSES)
+
+    loaded = skdeep.load(
+        _with_array(
+            model,
+            lambda h: _index(h)["sqnorms"],
+            lambda a: a.astype(np.complex128) * 1e6,
+        )
+    )
+    assert loaded._index.sqnorms.dtype == np.float64
+    assert_array_equal(loaded._index.sqnorms, model._index.sqnorms)
+    assert_array_equal(loaded.predict(X), model.predict(X))
+    header_edit = _with_header(model, lambda h: _index(h).update(max_sqnorm=0.0))
+    loaded = skdeep.load(header_edit)
+    assert loaded._index.max_sqnorm == model._index.max_sqnorm
+    assert loaded._index.grid is None
+
+
+@pytest.mark.parametrize(
+    ("scaler", "attribute", "change", "message"),
+    [(StandardScaler, "scale_", lambda a: a * 0, "scale_ holds zeros"),
+     (StandardScaler, "scale_", lambda a: a.astype(complex), "finite floats"),
+     (MinMaxScaler, "min_", lambda a: a[:2].copy(), r"array of shape \(3,\)"),
+     (RobustScaler, "center_", _nan_at_first, "finite floats")],
+)  # fmt: skip
+def test_a_scikit_learn_scaler_with_invalid_fitted_arrays_is_refused(
+    scaler, attribute, change, message
+):
+    # A zero or complex scale_ divided every query (RuntimeWarning,
+    # ComplexWarning); a list or a short array failed inside transform.
+    pipeline = make_pipeline(scaler(), KNN()).fit(X, CLASSES)
+    steps = lambda h: h["estimator"]["params"]["steps"]  # noqa: E731
+    locate = lambda h: steps(h)[0]["__tuple__"][1]["attributes"][attribute]  # noqa: E731
+    with pytest.raises(ValueError, match=f"invalid fitted state: .*{message}"):
+        skdeep.load(_with_array(pipeline, locate, change))
+
+
+def test_a_scaler_fitted_value_must_match_its_parameters():
+    pipeline = make_pipeline(StandardScaler(), KNN()).fit(X, CLASSES)
+
+    def to_list(header):
+        attributes = header["estimator"]["params"]["steps"][0]["__tuple__"][1]
+        attributes["attributes"]["mean_"] = [0.0, 0.0, 0.0]
+
+    with pytest.raises(ValueError, match=r"StandardScaler.mean_ must be an array"):
+        skdeep.load(_with_header(pipeline, to_list))
+
+
+def test_an_npy_header_cut_inside_its_dict_is_a_value_error():
+    # numpy falls back to tokenize on a header it cannot parse: its
+    # TokenError escaped load.
+    model = LeastSquaresRegressor().fit(X, TARGET)
+    members = _members(model)
+    name = next(n for n in members if n.endswith(".npy"))
+    data = bytearray(members[name])
+    data[8:10] = (20).to_bytes(2, "little")  # the header ends after 20 bytes
+    members[name] = bytes(data)
+    with pytest.raises(ValueError, match=r"not a valid \.npy array"):
+        skdeep.load(_zip(members))
