@@ -20,7 +20,6 @@ from .._validation import (
     check_float32_magnitude,
     check_numeric_targets,
     checked_sample_weight,
-    largest_magnitude,
     validate_data,
 )
 from .._warnings import warn
@@ -39,52 +38,7 @@ from ._base import (
     _train_minibatch,
 )
 from ._fitted_state import check_linear_state
-
-
-def _power_of_two_scale(array) -> float:
-    """The power of two at or below max|array| (1 for an all-zero array).
-
-    For the centered operator of sparse X: at or below a bound of max|A|.
-    """
-    if isinstance(array, sparse_ls.CenteredOperator):
-        largest = array.largest_entry_bound()
-    else:
-        largest = max(float(array.max()), -float(array.min())) if array.size else 0.0
-    return math.ldexp(1.0, math.frexp(largest)[1] - 1) if largest > 0 else 1.0
-
-
-def _unit_weights(sample_weight, alpha):
-    """Weights beyond 2^±64 divided by a power of two c near their maximum, α too.
-
-    ``½Σsᵢrᵢ² + ½α‖w‖²`` is c times the objective with ``s/c`` and ``α/c``
-    (same minimiser), whose ``√s·x`` and squares stay in range and whose gd
-    tolerance means something. An α/c that overflows: the penalty dominates.
-    """
-    if sample_weight is None:
-        return None, alpha
-    scale = _power_of_two_scale(sample_weight)
-    if 2.0**-64 <= scale <= 2.0**64:
-        return sample_weight, alpha
-    return sample_weight / sample_weight.dtype.type(scale), alpha / scale
-
-
-def _check_representable(coef, intercept, X, Y) -> None:
-    """Refuse coefficients beyond the dtype's range (inf/NaN from the solvers).
-
-    Features of order 1e-308 explaining targets of order 1 need coefficients
-    beyond 1e308: the exact solution does not exist in the dtype.
-    """
-    if np.isfinite(coef).all() and np.isfinite(intercept).all():
-        return
-    dtype = np.dtype(X.dtype)
-    raise ValueError(
-        "LeastSquaresRegressor: the least-squares coefficients overflow "
-        f"{dtype} (largest {float(np.finfo(dtype).max):.3g}): the features (values "
-        f"up to {largest_magnitude(X):.3g}) are too small next to the targets "
-        f"(up to {largest_magnitude(Y):.3g}) for the exact solution to be "
-        "represented. Standardise the features (e.g. "
-        "sklearn.preprocessing.StandardScaler) or rescale them."
-    )
+from ._float_range import check_representable, power_of_two_scale, unit_weights
 
 
 class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
@@ -288,7 +242,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
                     coef, intercept, n_iter, solver = self._fit_centered(
                         X, Y, sample_weight
                     )
-                _check_representable(coef, intercept, X, Y)
+                check_representable(coef, intercept, X, Y)
         self._store(coef, intercept, y_is_1d=y_is_1d)
         self.n_iter_, self.solver_ = n_iter, solver
         return self
@@ -416,7 +370,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         """
         p, dtype = X.shape[1], X.dtype
         sparse = scipy.sparse.issparse(X)
-        sample_weight, alpha = _unit_weights(sample_weight, self.alpha)
+        sample_weight, alpha = unit_weights(sample_weight, self.alpha)
         total = _total_weight(X, sample_weight)
         x_mean, y_mean, constant = self._means(X, Y, sample_weight, total)
         sqrt_w = None if sample_weight is None else np.sqrt(sample_weight)
@@ -504,7 +458,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         ``A/a`` and ``B/b`` with ``α/a²`` (a, b powers of two near the largest
         entries: exact), as "gd" does.
         """
-        a, b = _power_of_two_scale(A), _power_of_two_scale(B)
+        a, b = power_of_two_scale(A), power_of_two_scale(B)
         alpha = alpha / a / a
         if math.isinf(alpha):  # the penalty dominates: W ≈ AᵀB/α underflows
             return np.zeros((A.shape[1], B.shape[1]), A.dtype), 0
@@ -530,7 +484,7 @@ class LeastSquaresRegressor(RegressorMixin, BaseEstimator):
         # range. Then solve for W' = W·a/b on A/a and B/b (a, b powers of two
         # near their largest entries: exact) with α/a², and apply tol to that
         # problem: an absolute gradient tolerance means nothing at such scales.
-        a, b = _power_of_two_scale(A), _power_of_two_scale(B)
+        a, b = power_of_two_scale(A), power_of_two_scale(B)
         rescale = not all(2.0**-64 <= c <= 2.0**64 for c in (a, b))
         if rescale:
             A, B, alpha = A / A.dtype.type(a), B / B.dtype.type(b), alpha / a / a

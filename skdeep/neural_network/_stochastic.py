@@ -131,7 +131,7 @@ def train_run(estimator, run: Run, epochs: Epochs, loss, rng, label) -> None:
         except TrainingDivergedError as error:
             if best is None or best.weights is None:
                 raise
-            best.restore_after(error)
+            best.restore_after(error, epochs.X)
         finally:
             run.n_iter = history.n_epochs - epochs_before
         if history.stopped and not epochs.incremental:
@@ -187,7 +187,13 @@ class _BestWeights:
             self.weights = self.network.get_weights()
         return False
 
-    def restore_after(self, error) -> None:
+    def restore_after(self, error, X) -> None:
+        """Keep the best epoch's weights, unless they overflow on the training
+        rows ``X`` too (the epoch's end can overflow before its loss shows it):
+        then ``error`` is raised."""
+        self.network.set_weights(self.weights)
+        if not np.isfinite(self.network.forward(X)).all():
+            raise error
         epochs = self.history.epochs
         completed = len(epochs["time"])  # recorded last: the finished epochs
         for values in epochs.values():
@@ -195,7 +201,6 @@ class _BestWeights:
         for key in epochs:  # the diverged epoch, which has no finite value
             epochs[key].append(math.nan)
         self.history.stopped = True
-        self.network.set_weights(self.weights)
         warn(
             f"{error} Kept the weights of the epoch with the best validation score.",
             ConvergenceWarning,

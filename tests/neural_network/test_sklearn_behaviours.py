@@ -137,3 +137,19 @@ def test_partial_fit_refuses_a_label_outside_classes_on_the_first_call():
     with pytest.raises(ValueError, match=r"`y` has classes not in `self.classes_`"):
         clf.partial_fit([[0.0], [1.0], [2.0]], [0, 1, 2], classes=[0, 1])
     assert not hasattr(clf, "coefs_")
+
+
+def test_best_weights_that_overflow_on_the_training_rows_are_not_kept():
+    # The best epoch's weights, kept when a later epoch diverges, had
+    # overflowed on a training row already (the epoch's end is scored by the
+    # next epoch's loss): predict_proba returned NaN for that row.
+    X = np.array([[-1, 1], [1, 1], [2, 1], [1, 1], [1, 1], [1, 1]]) * 1e150
+    y = np.array(["cat", "cat", "emu", "emu", "dog", "dog"])
+    model = MLPClassifier(
+        activation="gelu", early_stopping=True, hidden_layer_sizes=(4,),
+        l1=1e-4, label_smoothing=0.1, learning_rate="adaptive", max_iter=6,
+        random_state=0, solver="sgd",
+    )  # fmt: skip
+    with pytest.raises(nn.TrainingDivergedError, match="standardise"):
+        model.fit(X, y)
+    assert not hasattr(model, "coefs_")
