@@ -110,7 +110,7 @@ class BatchNorm(_Normalization):
         self.running_var = np.ones(n_in, dtype=dtype)
         return super().build(n_in, rng, dtype)
 
-    def forward(self, X, training=False, rows=None):
+    def forward(self, X, training=False, rows=None, *, keep_for_backward=False):
         normalized_weights = None
         if training:
             weights = None if rows is None else rows.weights
@@ -132,7 +132,7 @@ class BatchNorm(_Normalization):
             mean, var = self.running_mean, self.running_var
         inv_std = 1.0 / np.sqrt(var + self.epsilon)
         X_hat = (X - mean) * inv_std
-        if self.stores_caches(training):
+        if training or keep_for_backward:
             self._training, self._weights = training, normalized_weights
             self._inv_std, self._X_hat = inv_std, X_hat
         return self._scale_and_shift(X_hat)
@@ -197,12 +197,12 @@ class LayerNorm(_Normalization):
             raise ValueError(f"LayerNorm epsilon must be > 0, got {epsilon!r}.")
         self.epsilon = epsilon
 
-    def forward(self, X, training=False, rows=None):
+    def forward(self, X, training=False, rows=None, *, keep_for_backward=False):
         mean = X.mean(axis=1, keepdims=True)
         var = X.var(axis=1, keepdims=True)
         inv_std = 1.0 / np.sqrt(var + self.epsilon)
         X_hat = (X - mean) * inv_std
-        if self.stores_caches(training):
+        if training or keep_for_backward:
             self._inv_std, self._X_hat = inv_std, X_hat
         return self._scale_and_shift(X_hat)
 
