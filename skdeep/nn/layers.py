@@ -102,7 +102,10 @@ class Layer:
 
     A layer that reads ``rows.keys`` in ``forward`` (as :class:`Dropout` does)
     says so with ``uses_row_keys``: :func:`~skdeep.nn.train` hashes the rows
-    of ``X`` only for networks that need the keys.
+    of ``X`` only for networks that need the keys. A layer that cannot train
+    on fewer than some number of rows at once (batch statistics) says so with
+    ``min_training_rows``: :func:`~skdeep.nn.train` then joins a smaller last
+    minibatch to the one before it.
 
     Examples
     --------
@@ -117,6 +120,7 @@ class Layer:
     """
 
     uses_row_keys: bool = False
+    min_training_rows: int = 1
     cache_attributes: tuple[str, ...] = ()
     scratch_attributes: tuple[str, ...] = ()
     param_attributes: tuple[str, ...] = ()

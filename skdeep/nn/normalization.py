@@ -58,7 +58,10 @@ class BatchNorm(_Normalization):
     -----
     Training: ``x̂ = (x − μ_B) / √(σ²_B + ε)`` and ``y = γ ⊙ x̂ + β`` with the batch
     mean and (biased) variance. Prediction uses the running averages instead, so
-    a prediction does not depend on the other rows predicted with it.
+    a prediction does not depend on the other rows predicted with it. A
+    training batch needs at least two rows (``min_training_rows``): the
+    variance of one row is 0, and ``forward`` refuses it with a ``ValueError``
+    (:func:`~skdeep.nn.train` joins a one-row last minibatch to the previous one).
 
     Backward (training mode), with N rows:
     ``∂L/∂β = Σ dY``, ``∂L/∂γ = Σ dY ⊙ x̂`` and
@@ -87,6 +90,9 @@ class BatchNorm(_Normalization):
 
     cache_attributes = ("_training", "_weights", "_inv_std")
     state_attributes = ("running_mean", "running_var")
+    # One row has no spread: its variance 0 would normalise it to β and pull
+    # the running variance towards 0 (PyTorch refuses it too).
+    min_training_rows = 2
 
     def __init__(self, momentum: float = 0.9, epsilon: float = 1e-5) -> None:
         super().__init__()
@@ -113,6 +119,11 @@ class BatchNorm(_Normalization):
     def forward(self, X, training=False, rows=None, *, keep_for_backward=False):
         normalized_weights = None
         if training:
+            if X.shape[0] < self.min_training_rows:
+                raise ValueError(
+                    f"BatchNorm expects more than 1 row per batch when training "
+                    f"(got {X.shape[0]}): one row has no variance to standardise by."
+                )
             weights = None if rows is None else rows.weights
             if weights is None or not weights.sum() > 0:
                 mean = X.mean(axis=0)
