@@ -325,9 +325,9 @@ class BaseNetwork(BaseEstimator):
         least = nn.BatchNorm.min_training_rows
         if n_rows < least:
             raise ValueError(
-                f"normalization='batch' needs at least {least} training rows, got "
-                f"{n_rows}: one row has no variance to standardise by. Use "
-                "normalization='layer' or None, or more rows."
+                f"normalization='batch' needs at least {least} training samples, "
+                f"got n_samples={n_rows}: one row has no variance to standardise "
+                "by. Use normalization='layer' or None, or more samples."
             )
         if batch_size is not None and batch_size < least:
             raise ValueError(

@@ -69,7 +69,7 @@ def test_a_one_row_partial_fit_with_batch_norm_is_refused_and_the_model_kept():
     X, y = make_moons(40, random_state=0)
     reg = MLPRegressor(normalization="batch", random_state=0).partial_fit(X, y)
     weights = reg.network_.get_weights()
-    with pytest.raises(ValueError, match="needs at least 2 training rows"):
+    with pytest.raises(ValueError, match="needs at least 2 training samples"):
         reg.partial_fit(X[:1], y[:1])
     for array, kept in zip(reg.network_.get_weights(), weights, strict=True):
         assert_array_equal(array, kept)
