@@ -107,8 +107,9 @@ class FeatureScale(nn.Layer):
         self.params, self.grads = [self.scale], [np.zeros_like(self.scale)]
         return n_in
 
-    def forward(self, X, training=False, rows=None):
-        self._X = X
+    def forward(self, X, training=False, rows=None, *, keep_for_backward=False):
+        if training or keep_for_backward:  # a prediction stores nothing
+            self._X = X
         return X * self.scale
 
     def backward(self, dY, input_grad=True):

@@ -306,9 +306,11 @@ class BaseNetwork(BaseEstimator):
                 X, Y, sample_weight, self._strata(Y), self.validation_fraction, rng
             )
         X_train, Y_train, w_train = train
+        batch_size = self._batch_size(X_train.shape[0])
+        self._check_batch_norm_rows(X_train.shape[0], batch_size)
         return Epochs(
             X_train, Y_train, w_train, validation,
-            batch_size=self._batch_size(X_train.shape[0]),
+            batch_size=batch_size,
             n_epochs=1 if incremental else self.max_iter, incremental=incremental,
         )  # fmt: skip
 
@@ -322,6 +324,30 @@ class BaseNetwork(BaseEstimator):
                 UserWarning,
             )
         return int(np.clip(self.batch_size, 1, n_samples))
+
+    def _check_batch_norm_rows(self, n_rows: int, batch_size: int | None) -> None:
+        """Refuse what batch norm cannot train on: one row has no variance.
+
+        A one-row batch would standardise every value to 0 and pull the running
+        variance towards 0 (a one-row last batch is joined to the one before by
+        :func:`skdeep.nn.train`).
+        """
+        if self.normalization != "batch":
+            return
+        least = nn.BatchNorm.min_training_rows
+        if n_rows < least:
+            raise ValueError(
+                f"normalization='batch' needs at least {least} training samples, "
+                f"got n_samples={n_rows}: one row has no variance to standardise "
+                "by. Use normalization='layer' or None, or more samples."
+            )
+        if batch_size is not None and batch_size < least:
+            raise ValueError(
+                f"batch_size={self.batch_size!r} is too small for "
+                f"normalization='batch': a batch of one row has no variance to "
+                f"standardise by. Use batch_size >= {least}, or normalization="
+                "'layer' or None."
+            )
 
     def _new_run(self, n_features, n_outputs, hidden, rng, dtype) -> Run:
         # The network (initial weights, then dropout draws) gets a stream of its
@@ -378,6 +404,7 @@ class BaseNetwork(BaseEstimator):
 
     # ----------------------------------------------------------------- lbfgs
     def _fit_lbfgs(self, X, Y, sample_weight, rng, continuing, hidden):
+        self._check_batch_norm_rows(X.shape[0], batch_size=None)
         loss = continued_loss(self, self._loss) if continuing else self._make_loss()
         rows = X.shape[0] if sample_weight is None else float(sample_weight.sum())
         best = None

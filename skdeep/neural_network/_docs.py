@@ -50,6 +50,8 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         penalised).
     batch_size : int or 'auto', default='auto'
         Minibatch size of the stochastic solvers; 'auto' is ``min(200, n_samples)``.
+        With ``normalization='batch'`` it must be at least 2, and a last
+        minibatch of one row joins the one before it (see ``normalization``).
     learning_rate : str or callable, default='constant'
         Learning-rate schedule of the stochastic solvers, changed between epochs.
         scikit-learn's options keep their meaning and, as there, only change
@@ -113,7 +115,11 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         hidden layers, or one per hidden layer). Off at prediction time.
     normalization : {{'batch', 'layer'}} or None, default=None
         Batch or layer normalization between each hidden layer's affine map
-        and its activation. Batch norm predicts with running statistics.
+        and its activation. Batch norm predicts with running statistics, and
+        trains on batches of at least two rows (one row has no variance, as in
+        PyTorch): it refuses ``batch_size=1`` and a single training row, and
+        joins a one-row last minibatch (``n_samples % batch_size == 1``) to the
+        one before it.
     l1 : float, default=0.0
         Strength of an L1 penalty on the weights, scaled like ``alpha``.
     max_norm : float or None, default=None

@@ -566,9 +566,9 @@ class Activation(Layer):
             check_built_array(self, grad, (n_in,), dtype, finite=False)
         return n_in
 
-    def forward(self, X, training=False, rows=None):
+    def forward(self, X, training=False, rows=None, *, keep_for_backward=False):
         A = self.function(X)
-        if self.stores_caches(training):
+        if training or keep_for_backward:
             self._Z, self._A = X, A
         return A
 

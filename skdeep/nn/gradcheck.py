@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from .layers import Layer, prediction_caches
+from .layers import Layer
 from .losses import Loss
 from .rows import Rows
 
@@ -43,6 +43,10 @@ def check_gradients(
     training : bool, default=True
         Check the training-mode forward pass (batch statistics, dropout).
         Random dropout masks are replayed identically in every evaluation.
+        ``False`` checks the prediction function (running statistics, no
+        dropout): backpropagation then follows
+        ``network.forward(X, False, rows, keep_for_backward=True)``, a keyword
+        the network's layers must accept (see :class:`~skdeep.nn.Layer`).
     check_input : bool, default=True
         Also check ∂J/∂X, which covers parameter-free layers such as activations
         (and, with an empty Sequential, the loss itself).
@@ -100,8 +104,11 @@ def check_gradients(
         return loss.value(y, scores, sample_weight) + network.penalty()
 
     replay_randomness()
-    with prediction_caches():  # backward through the prediction function too
-        scores = network.forward(X, training, rows)
+    # In prediction mode too, backward needs what forward keeps: ask for it
+    # (only then, so that a layer written without the keyword can be checked
+    # in training mode).
+    extra = {} if training else {"keep_for_backward": True}
+    scores = network.forward(X, training, rows, **extra)
     d_scores = loss.gradient(y, scores, sample_weight)
     d_input = network.backward(d_scores, input_grad=check_input)
     analytic = [g.copy() for g in network.grads]

@@ -8,16 +8,21 @@ optimizers never need to know which layer they talk to:
 
 ``build(n_in, rng, dtype) -> n_out``
     Create parameters (from ``rng``, never the global NumPy state) in ``dtype``.
-``forward(X, training, rows=None) -> Y``
+``forward(X, training, rows=None, *, keep_for_backward=False) -> Y``
     Compute the output and, in training, cache what ``backward`` needs.
     ``training`` selects batch statistics (batch norm) and random masks
     (dropout). ``rows`` (:class:`~skdeep.nn.rows.Rows`) carries the batch's
     sample weights and content keys, so that a weight means repetition inside
     the layers too. With ``training=False`` (prediction) ``forward`` writes
     nothing on the layer, so that one fitted network serves many threads at
-    once; only under :func:`prediction_caches` (gradient checks of the
-    prediction function) does it cache for ``backward`` as in training
-    (:meth:`Layer.stores_caches` says which).
+    once, unless the call passes ``keep_for_backward=True``: then it caches
+    for ``backward`` as in training, and ``backward`` differentiates the
+    prediction function (what :func:`~skdeep.nn.check_gradients` does with
+    ``training=False``). The rule is ``training or keep_for_backward``, per
+    call: nothing else on or off the layer changes what it stores.
+    :class:`~skdeep.nn.Sequential` passes the keyword only when it is true, so
+    a layer written for ``forward(X, training, rows)`` still trains and
+    predicts (it is needed only for gradient checks in prediction mode).
 ``backward(dY, input_grad=True) -> dX``
     Given ∂L/∂Y, fill ``grads`` with ∂L/∂θ (same order as ``params``) and return
     ∂L/∂X. With ``input_grad=False`` the layer may skip ∂L/∂X (the first layer
@@ -57,8 +62,6 @@ use its cached input only until its ``backward`` for that step.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import inspect
 
 import numpy as np
@@ -99,7 +102,10 @@ class Layer:
 
     A layer that reads ``rows.keys`` in ``forward`` (as :class:`Dropout` does)
     says so with ``uses_row_keys``: :func:`~skdeep.nn.train` hashes the rows
-    of ``X`` only for networks that need the keys.
+    of ``X`` only for networks that need the keys. A layer that cannot train
+    on fewer than some number of rows at once (batch statistics) says so with
+    ``min_training_rows``: :func:`~skdeep.nn.train` then joins a smaller last
+    minibatch to the one before it.
 
     Examples
     --------
@@ -114,9 +120,7 @@ class Layer:
     """
 
     uses_row_keys: bool = False
-    # Per thread (a context variable), set by prediction_caches(); held by the
-    # class so that module state stays plain data.
-    _prediction_caches = contextvars.ContextVar("prediction_caches", default=False)
+    min_training_rows: int = 1
     cache_attributes: tuple[str, ...] = ()
     scratch_attributes: tuple[str, ...] = ()
     param_attributes: tuple[str, ...] = ()
@@ -195,19 +199,39 @@ class Layer:
         return n_in
 
     def forward(
-        self, X: np.ndarray, training: bool = False, rows: Rows | None = None
+        self,
+        X: np.ndarray,
+        training: bool = False,
+        rows: Rows | None = None,
+        *,
+        keep_for_backward: bool = False,
     ) -> np.ndarray:
-        """Return the layer's output for the batch ``X`` (n_samples, n_in)."""
-        return X
+        """Return the layer's output for the batch ``X``.
 
-    def stores_caches(self, training: bool) -> bool:
-        """Whether ``forward`` keeps what ``backward`` needs on the layer.
+        Parameters
+        ----------
+        X : ndarray or scipy sparse matrix of shape (n_samples, n_in)
+            The batch; never written to.
+        training : bool, default=False
+            Training mode: batch statistics (batch norm), random masks
+            (dropout), and what ``backward`` needs kept on the layer.
+            Prediction mode (``False``) writes nothing on the layer, so that
+            threads can share it.
+        rows : Rows, optional
+            The batch's sample weights and row keys (:mod:`skdeep.nn.rows`).
+        keep_for_backward : bool, default=False
+            Keep what ``backward`` needs in prediction mode too, for this call
+            only, so that ``backward`` differentiates the prediction function
+            (running statistics, no dropout). Only
+            :func:`~skdeep.nn.check_gradients` asks for it. A layer caches
+            when ``training or keep_for_backward``.
 
-        In training always; in prediction only under :func:`prediction_caches`,
-        so that a prediction never writes on a layer another thread may be
-        predicting with.
+        Returns
+        -------
+        ndarray of shape (n_samples, n_out)
+            A new array, or ``X`` itself; never a buffer a later call reuses.
         """
-        return bool(training) or Layer._prediction_caches.get()
+        return X
 
     def backward(self, dY: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         """Fill ``grads`` from ∂L/∂Y and return ∂L/∂X (``None`` if not asked for)."""
@@ -261,33 +285,6 @@ def check_built_array(owner, name: str, shape, dtype, finite: bool) -> None:
         )
     if finite and not np.isfinite(value).all():
         raise ValueError(f"{where} holds NaN or infinite values.")
-
-
-@contextlib.contextmanager
-def prediction_caches():
-    """Let prediction-mode ``forward`` calls cache for ``backward``, in this thread.
-
-    Backpropagating through the prediction function (running statistics,
-    no dropout) is what :func:`~skdeep.nn.check_gradients` does with
-    ``training=False``; outside this context, and in every other thread, a
-    prediction stores nothing on the layers.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skdeep.nn.layers import Dense, prediction_caches
-    >>> layer = Dense(2)
-    >>> _ = layer.build(3, np.random.default_rng(0))
-    >>> with prediction_caches():
-    ...     Y = layer.forward(np.ones((4, 3)), training=False)
-    ...     layer.backward(np.ones_like(Y)).shape
-    (4, 3)
-    """
-    token = Layer._prediction_caches.set(True)
-    try:
-        yield
-    finally:
-        Layer._prediction_caches.reset(token)
 
 
 def attribute_arrays(owner, names: tuple[str, ...]) -> list[np.ndarray]:
@@ -399,8 +396,8 @@ class Dense(Layer):
             raise ValueError(f"Dense.n_out must be a positive int, got {n_out!r}.")
         return n_out, {"W": (n_in, n_out), "b": (n_out,)}
 
-    def forward(self, X, training=False, rows=None):
-        if self.stores_caches(training):
+    def forward(self, X, training=False, rows=None, *, keep_for_backward=False):
+        if training or keep_for_backward:
             self._X = X
         Y = X @ self.W
         Y += self.b
@@ -520,9 +517,9 @@ class Dropout(Layer):
             raise ValueError("Dropout.rng must be a numpy Generator.")
         return n_in, {}
 
-    def forward(self, X, training=False, rows=None):
+    def forward(self, X, training=False, rows=None, *, keep_for_backward=False):
         if not training or self.rate == 0.0:
-            if self.stores_caches(training):
+            if training or keep_for_backward:
                 self._mask = None
             return X
         # Masks are keyed by row content (see skdeep.nn.rows): copies of a row are

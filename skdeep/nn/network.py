@@ -105,9 +105,16 @@ class Sequential(Layer):
     def uses_row_keys(self) -> bool:
         return any(layer.uses_row_keys for layer in self.layers)
 
-    def forward(self, X, training=False, rows=None):
+    @property
+    def min_training_rows(self) -> int:
+        return max((layer.min_training_rows for layer in self.layers), default=1)
+
+    def forward(self, X, training=False, rows=None, *, keep_for_backward=False):
+        # The keyword only when asked for: a layer written for
+        # forward(X, training, rows) keeps training and predicting.
+        extra = {"keep_for_backward": True} if keep_for_backward else {}
         for layer in self.layers:
-            X = layer.forward(X, training, rows)
+            X = layer.forward(X, training, rows, **extra)
         return X
 
     def backward(self, dY, input_grad=True):

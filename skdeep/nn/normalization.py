@@ -58,7 +58,10 @@ class BatchNorm(_Normalization):
     -----
     Training: ``x̂ = (x − μ_B) / √(σ²_B + ε)`` and ``y = γ ⊙ x̂ + β`` with the batch
     mean and (biased) variance. Prediction uses the running averages instead, so
-    a prediction does not depend on the other rows predicted with it.
+    a prediction does not depend on the other rows predicted with it. A
+    training batch needs at least two rows (``min_training_rows``): the
+    variance of one row is 0, and ``forward`` refuses it with a ``ValueError``
+    (:func:`~skdeep.nn.train` joins a one-row last minibatch to the previous one).
 
     Backward (training mode), with N rows:
     ``∂L/∂β = Σ dY``, ``∂L/∂γ = Σ dY ⊙ x̂`` and
@@ -87,6 +90,9 @@ class BatchNorm(_Normalization):
 
     cache_attributes = ("_training", "_weights", "_inv_std")
     state_attributes = ("running_mean", "running_var")
+    # One row has no spread: its variance 0 would normalise it to β and pull
+    # the running variance towards 0 (PyTorch refuses it too).
+    min_training_rows = 2
 
     def __init__(self, momentum: float = 0.9, epsilon: float = 1e-5) -> None:
         super().__init__()
@@ -110,9 +116,14 @@ class BatchNorm(_Normalization):
         self.running_var = np.ones(n_in, dtype=dtype)
         return super().build(n_in, rng, dtype)
 
-    def forward(self, X, training=False, rows=None):
+    def forward(self, X, training=False, rows=None, *, keep_for_backward=False):
         normalized_weights = None
         if training:
+            if X.shape[0] < self.min_training_rows:
+                raise ValueError(
+                    f"BatchNorm expects more than 1 row per batch when training "
+                    f"(got {X.shape[0]}): one row has no variance to standardise by."
+                )
             weights = None if rows is None else rows.weights
             if weights is None or not weights.sum() > 0:
                 mean = X.mean(axis=0)
@@ -132,7 +143,7 @@ class BatchNorm(_Normalization):
             mean, var = self.running_mean, self.running_var
         inv_std = 1.0 / np.sqrt(var + self.epsilon)
         X_hat = (X - mean) * inv_std
-        if self.stores_caches(training):
+        if training or keep_for_backward:
             self._training, self._weights = training, normalized_weights
             self._inv_std, self._X_hat = inv_std, X_hat
         return self._scale_and_shift(X_hat)
@@ -197,12 +208,12 @@ class LayerNorm(_Normalization):
             raise ValueError(f"LayerNorm epsilon must be > 0, got {epsilon!r}.")
         self.epsilon = epsilon
 
-    def forward(self, X, training=False, rows=None):
+    def forward(self, X, training=False, rows=None, *, keep_for_backward=False):
         mean = X.mean(axis=1, keepdims=True)
         var = X.var(axis=1, keepdims=True)
         inv_std = 1.0 / np.sqrt(var + self.epsilon)
         X_hat = (X - mean) * inv_std
-        if self.stores_caches(training):
+        if training or keep_for_backward:
             self._inv_std, self._X_hat = inv_std, X_hat
         return self._scale_and_shift(X_hat)
 

@@ -247,6 +247,7 @@ def train(
     # streamed batch may have a higher loss than earlier calls (new data, drift).
     first_epoch = history.n_epochs
     batch_size = max(1, min(int(batch_size), X.shape[0]))
+    _check_batch_rows(network, batch_size, X.shape[0])
     # Dropout masks follow row content (see skdeep.nn.rows); hashing X costs a
     # pass over it, so only networks whose layers read the keys get them.
     keys = row_keys(X) if getattr(network, "uses_row_keys", True) else None
@@ -397,12 +398,30 @@ def _as_training_arrays(X, y, sample_weight=None, dtype=np.float64):
     return X, y, sample_weight
 
 
-def _batches(n: int, batch_size: int, rng, shuffle: bool):
-    """Row selectors for one epoch: index arrays when shuffling, else slices (views)."""
+def _check_batch_rows(network, batch_size: int, n: int) -> None:
+    """Refuse batches smaller than the network can train on (batch norm: 2)."""
+    least = getattr(network, "min_training_rows", 1)
+    if batch_size < least:
+        raise ValueError(
+            f"This network trains on at least {least} rows per batch (batch "
+            f"normalization), got batch_size={batch_size} with {n} training rows."
+        )
+
+
+def _batches(n: int, batch_size: int, rng, shuffle: bool, min_rows: int = 1):
+    """Row selectors for one epoch: index arrays when shuffling, else slices (views).
+
+    A last batch of fewer than ``min_rows`` rows joins the one before it, so
+    that every batch has enough rows for batch statistics.
+    """
+    starts = list(range(0, n, batch_size))
+    if len(starts) > 1 and n - starts[-1] < min_rows:
+        del starts[-1]
+    stops = [*starts[1:], n]
     if not shuffle:
-        return [slice(start, start + batch_size) for start in range(0, n, batch_size)]
+        return [slice(start, stop) for start, stop in zip(starts, stops, strict=True)]
     order = rng.permutation(n)
-    return [order[start : start + batch_size] for start in range(0, n, batch_size)]
+    return [order[start:stop] for start, stop in zip(starts, stops, strict=True)]
 
 
 class _BatchGatherer:
@@ -439,8 +458,10 @@ def _run_epoch(
     total, n = 0.0, X.shape[0]
     # Gathered once: the layers keep their arrays for the whole epoch.
     params, grads = network.params, network.grads
-    gather_X, gather_y = _BatchGatherer(X, batch_size), _BatchGatherer(y, batch_size)
-    for rows in _batches(n, batch_size, rng, shuffle):
+    min_rows = getattr(network, "min_training_rows", 1)
+    largest = batch_size + min_rows - 1  # a short last batch joins the one before
+    gather_X, gather_y = _BatchGatherer(X, largest), _BatchGatherer(y, largest)
+    for rows in _batches(n, batch_size, rng, shuffle, min_rows):
         X_batch, y_batch = gather_X(rows), gather_y(rows)
         w_batch = None if sample_weight is None else sample_weight[rows]
         batch = Rows(keys=None if keys is None else keys[rows], weights=w_batch)

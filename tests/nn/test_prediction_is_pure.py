@@ -1,7 +1,7 @@
 """Prediction writes nothing on a layer: one fitted network serves many threads.
 
 ``forward(X, training=False)`` keeps its per-call values local; only training
-(and :func:`skdeep.nn.layers.prediction_caches`, for gradient checks of the
+(and a call with ``keep_for_backward=True``, for gradient checks of the
 prediction function) caches what ``backward`` needs.
 """
 
@@ -12,7 +12,6 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from skdeep import nn
-from skdeep.nn.layers import prediction_caches
 
 LAYERS = {
     "Layer": lambda: nn.Layer(),
@@ -91,24 +90,61 @@ def test_forward_in_prediction_mode_on_a_fresh_layer_adds_nothing(make_layer, rn
     assert_unchanged(before, snapshot(layer))
 
 
-def test_prediction_caches_lets_backward_follow_a_prediction(rng):
-    """Under the context, backward differentiates the prediction function:
+def test_keep_for_backward_lets_backward_follow_a_prediction(rng):
+    """With the keyword, backward differentiates the prediction function:
     running statistics are constants, so ∂L/∂x = dY·γ/√(running var + ε)."""
     layer = trained(nn.BatchNorm, rng)
     X = rng.normal(size=(5, 4))
-    with prediction_caches():
-        Y = layer.forward(X, training=False)
+    Y = layer.forward(X, training=False, keep_for_backward=True)
     dX = layer.backward(np.ones_like(Y))
     expected = np.ones_like(X) * layer.gamma / np.sqrt(layer.running_var + 1e-5)
     np.testing.assert_allclose(dX, expected)
 
 
-def test_prediction_caches_does_not_reach_other_threads(rng):
-    layer = trained(LAYERS["Dense"], rng)
+@pytest.mark.parametrize("make_layer", LAYERS.values(), ids=LAYERS.keys())
+def test_keep_for_backward_holds_for_its_own_call_only(make_layer, rng):
+    """A prediction after one that kept its values (here from another thread)
+    writes nothing: no setting outlives the call that asked."""
+    layer = trained(make_layer, rng)
+    layer.forward(rng.normal(size=(5, 4)), training=False, keep_for_backward=True)
     before = snapshot(layer)
-    with prediction_caches(), ThreadPoolExecutor(1) as pool:
+    with ThreadPoolExecutor(1) as pool:
         pool.submit(layer.forward, rng.normal(size=(3, 4)), False).result()
     assert_unchanged(before, snapshot(layer))
+    layer.forward(rng.normal(size=(3, 4)), training=False)
+    assert_unchanged(before, snapshot(layer))
+
+
+def test_a_layer_without_the_keyword_still_trains_and_predicts_in_a_network(rng):
+    """Layers written for forward(X, training, rows) keep working: Sequential
+    passes keep_for_backward only when it is asked for."""
+
+    class Scale(nn.Layer):
+        cache_attributes = ("_X",)
+
+        def build(self, n_in, rng, dtype=np.float64):
+            self.s = np.full(n_in, 2.0, dtype=dtype)
+            self.ds = np.zeros_like(self.s)
+            self.params, self.grads = [self.s], [self.ds]
+            return n_in
+
+        def forward(self, X, training=False, rows=None):
+            if training:
+                self._X = X
+            return X * self.s
+
+        def backward(self, dY, input_grad=True):
+            self.ds[...] = np.einsum("ij,ij->j", dY, self._X)
+            return dY * self.s if input_grad else None
+
+    network = nn.Sequential([nn.Dense(3), Scale(), nn.Dense(2)])
+    network.build(4, rng, np.float64)
+    X, y = rng.normal(size=(6, 4)), rng.normal(size=(6, 2))
+    loss = nn.losses.get("squared_error")
+    assert nn.check_gradients(network, loss, X, y) < 1e-7
+    Y = network.forward(X, training=True)
+    network.backward(np.ones_like(Y))
+    assert_array_equal(network.forward(X), Y)
 
 
 def test_a_network_predicts_from_eight_threads_as_it_does_serially(rng):
