@@ -109,7 +109,7 @@ def get_tree(index):
     if not _in_range(X, p):
         tree = False
     elif kind == "kd_tree":
-        tree = cKDTree(X, leafsize=leaf_size, copy_data=False)
+        tree = cKDTree(X, leafsize=leaf_size, copy_data=False, balanced_tree=False)
     else:
         tree = BallTree(X, leaf_size=leaf_size, **_ball_metric(p))
     index.tree = tree
@@ -165,8 +165,7 @@ def kneighbors(Q, index, k, *, exclude_self=False, n_jobs=None, working_memory=N
             # The k-th place is unsettled where the next distance is within
             # twice the rounding bound.
             ambiguous = dist[:, wanted] <= dist[:, wanted - 1] * (1 + tol) ** 2
-        settled = start + np.flatnonzero(~ambiguous)
-        search.refine(settled, ind[~ambiguous])
+        search.refine_settled(start + np.flatnonzero(~ambiguous), ind[~ambiguous])
         unsettled = np.flatnonzero(ambiguous)
         if unsettled.size:
             radius = dist[unsettled, wanted - 1] * (1 + tol) ** 2
@@ -185,6 +184,23 @@ class _Search:
         dtype = np.result_type(queries.dtype, X.dtype)
         self.distances = np.empty((queries.shape[0], k), dtype=dtype)
         self.indices = np.empty((queries.shape[0], k), dtype=np.intp)
+
+    def refine_settled(self, selected, found: np.ndarray) -> None:
+        """:meth:`refine` for rows with as many candidates each (``found``, 2-D):
+        one sort of a small 2-D block instead of a sort of all pairs. The
+        points are in the trees' range, so the exact values cannot overflow."""
+        if selected.size == 0:
+            return
+        m, n_found = found.shape
+        diff = self.queries[selected].astype(np.float64)[:, None, :] - self.X[found]
+        values = self.metric.exact_rank(diff.reshape(m * n_found, -1))
+        values = values.reshape(m, n_found)
+        if self.exclude_self:
+            values[found == selected[:, None]] = np.inf
+        take = np.lexsort((found, values), axis=1)[:, : self.k]
+        distances = self.metric.to_distance(np.take_along_axis(values, take, axis=1))
+        self.distances[selected] = distances
+        self.indices[selected] = np.take_along_axis(found, take, axis=1)
 
     def refine(self, selected, found) -> None:
         """Fill the rows ``selected`` from their candidates ``found`` (one
