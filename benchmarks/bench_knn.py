@@ -25,7 +25,16 @@ so neighbours closer than its rounding may swap places). Times are the best
 of ``--repeat`` runs with ``time.perf_counter``; the machine's load average is
 printed because other work on the machine slows both sides, not always alike.
 
-Run: ``python benchmarks/bench_knn.py [--quick] [--n-train N] [--n-queries N]``
+Low- and mid-dimensional section (issue 16): d = 2, 8, 32 with 200000 /
+100000 / 50000 uniform float64 training points and 20000 / 10000 / 10000
+queries; L1, L2 and L-infinity; ``fit`` + ``kneighbors`` (k=5, ``n_jobs``) of
+skdeep's ``algorithm='auto'`` against scikit-learn's
+``KNeighborsClassifier(algorithm='auto')`` and scipy's
+``cKDTree(X).query(Q, workers=n_jobs)``, in the same run. Target: skdeep <= 1.0
+x the faster of the two. Its neighbours are checked against cKDTree's.
+
+Run: ``python benchmarks/bench_knn.py [--quick] [--n-train N] [--n-queries N]
+[--sections high,low]``
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ import tracemalloc
 import numpy as np
 from _machine import blas_description  # benchmarks/ is on sys.path for scripts
 from joblib import effective_n_jobs
+from scipy.spatial import cKDTree
 from sklearn.neighbors import KNeighborsClassifier
 
 from skdeep import KNN
@@ -61,6 +71,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=1, help="best of this many")
     parser.add_argument("--n-jobs", type=int, default=-1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--sections",
+        default="high,low",
+        help="comma-separated: 'high' (784 features), 'low' (2, 8, 32 features)",
+    )
     parser.add_argument(
         "--quick",
         action="store_true",
@@ -134,8 +149,80 @@ def compare_predictions(model, X, queries, p_ours, p_ref, metric) -> str:
     return f"{differ.size} differ: {who}"
 
 
+# (features, training points, queries) of the low-dimensional section.
+LOW_DIMENSIONAL = [(2, 200_000, 20_000), (8, 100_000, 10_000), (32, 50_000, 10_000)]
+MINKOWSKI_P = {"manhattan": 1, "euclidean": 2, "chebyshev": np.inf}
+
+
+def time_low_dimensional(X, y, Q, metric, p, args):
+    """Best times of skdeep, scikit-learn and cKDTree, skdeep's model and the
+    neighbours skdeep and cKDTree found."""
+    k, n_jobs = args.n_neighbors, args.n_jobs
+
+    def ours():
+        model = KNN(k, metric=metric, n_jobs=n_jobs).fit(X, y)
+        return model, model.kneighbors(Q)[1]
+
+    def theirs():
+        model = KNeighborsClassifier(k, metric=metric, n_jobs=n_jobs).fit(X, y)
+        return model.kneighbors(Q)[1]
+
+    def scipy_tree():
+        return cKDTree(X).query(Q, k=k, p=p, workers=n_jobs)[1]
+
+    t_ours, (model, ind) = best_time(ours, args.repeat)
+    t_sk, _ = best_time(theirs, args.repeat)
+    t_ckd, ind_ckd = best_time(scipy_tree, args.repeat)
+    return t_ours, t_sk, t_ckd, model, ind, ind_ckd
+
+
+def low_dimensional(args) -> None:
+    """Print the low- and mid-dimensional table (see the module docstring)."""
+    rng = np.random.default_rng(args.seed)
+    k, n_jobs = args.n_neighbors, args.n_jobs
+    scale = 100 if args.quick else 1
+    print(
+        f"\nlow/mid-dimensional: fit + kneighbors, k={k}, n_jobs={n_jobs} "
+        f"(joblib threads={effective_n_jobs(n_jobs)}), float64 uniform data, "
+        f"best of {args.repeat}\n"
+    )
+    header = (
+        f"{'d':>3} {'n':>7} {'queries':>7} {'metric':10} {'skdeep s':>9} "
+        f"{'search':8} {'sklearn s':>9} {'cKDTree s':>9} {'ratio':>6}  verdict  "
+        "same neighbours"
+    )
+    print(header)
+    print("-" * len(header))
+    for d, n, n_queries in LOW_DIMENSIONAL:
+        X = rng.random((n // scale, d))
+        y = rng.integers(0, 10, size=X.shape[0])
+        Q = rng.random((n_queries // scale, d))
+        for metric, p in MINKOWSKI_P.items():
+            t_ours, t_sk, t_ckd, model, ind, ind_ckd = time_low_dimensional(
+                X, y, Q, metric, p, args
+            )
+            ratio = t_ours / min(t_sk, t_ckd)
+            differ = int((ind != ind_ckd).any(axis=1).sum())
+            print(
+                f"{d:3} {X.shape[0]:7} {Q.shape[0]:7} {metric:10} {t_ours:9.3f} "
+                f"{model._index.algorithm:8} {t_sk:9.3f} {t_ckd:9.3f} {ratio:6.2f}"
+                f"  {'PASS' if ratio <= 1.0 else 'FAIL':7}  "
+                f"{'yes' if differ == 0 else f'{differ} rows differ'}"
+            )
+    print("ratio: skdeep time / the faster of scikit-learn 'auto' and cKDTree.")
+
+
 def main() -> None:
     args = parse_args()
+    sections = set(args.sections.split(","))
+    if "high" in sections:
+        high_dimensional(args)
+    if "low" in sections:
+        low_dimensional(args)
+
+
+def high_dimensional(args) -> None:
+    """Print the 784-feature table (see the module docstring)."""
     rng = np.random.default_rng(args.seed)
     shape = (args.n_train, args.n_features)
     X = rng.random(shape, dtype=np.float32)
@@ -215,6 +302,7 @@ def main() -> None:
         f"{peak / 2**20:.0f} MiB (target <= 1024 MiB: {verdict})"
     )
     print("skdeep time / sklearn time: see the ratio column.")
+    print(f"knn algorithm at {args.n_features} features: {model._index.algorithm}")
 
 
 if __name__ == "__main__":

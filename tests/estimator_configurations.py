@@ -91,6 +91,8 @@ NEIGHBOR_CONFIGURATIONS: list[BaseEstimator] = [
         Estimator(weights=skdeep.nn.activations.sigmoid, metric="euclidean"),
         Estimator(n_neighbors=2, n_jobs=2),
         Estimator(metric="manhattan", n_jobs=-1),
+        Estimator(algorithm="kd_tree", metric="chebyshev", leaf_size=4),
+        Estimator(algorithm="ball_tree", p=3, weights="distance", n_jobs=2),
     )
 ]
 

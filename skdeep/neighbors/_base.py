@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted, check_non_negative
 
 from .._validation import check_float32_distances, validate_data
 from .._warnings import warn
-from . import _distances, _metrics, _pairwise
+from . import _distances, _metrics, _pairwise, _trees
 from ._fitted_state import check_neighbors_state
 
 _FLOATS = [np.float64, np.float32]
@@ -317,7 +317,36 @@ class _KNNBase(BaseEstimator):
         self.effective_metric_ = effective
         self.effective_metric_params_ = params
         self.n_samples_fit_ = X.shape[0]
-        self._index = _distances.FittedIndex(X, metric)
+        algorithm = self._search_algorithm(X, metric)
+        self._index = _distances.FittedIndex(X, metric, algorithm, self.leaf_size)
+        if algorithm in _trees.TREES and _trees.get_tree(self._index) is None:
+            self._index.prepare_brute_force(metric)  # out of the trees' range
+
+    def _search_algorithm(self, X, metric) -> str:
+        """The search that runs: a tree where asked for (or where 'auto'
+        finds one faster) and the tree can search the metric; else brute
+        force, which gives the same neighbours."""
+        if sp.issparse(X) or _trees.minkowski_power(metric) is None:
+            return "brute"
+        if self.algorithm == "auto":
+            return _trees.choose(X.shape[0], X.shape[1], self.n_neighbors)
+        return self.algorithm
+
+    def _search(self, X, n_neighbors: int):
+        """Distances and indices of the neighbours, by the fitted search."""
+        index = self._index
+        if index.algorithm not in ("brute", *_trees.TREES):
+            raise ValueError(f"Unknown search {index.algorithm!r} in the fitted index.")
+        if index.algorithm != "brute" and not sp.issparse(X):
+            found = _trees.kneighbors(
+                X, index, n_neighbors, exclude_self=X is None, n_jobs=self.n_jobs
+            )
+            if found is not None:
+                return found
+        index.prepare_brute_force()
+        return _distances.kneighbors(
+            X, index, n_neighbors, exclude_self=X is None, n_jobs=self.n_jobs
+        )
 
     def kneighbors(
         self,
@@ -382,13 +411,7 @@ default=None
         graph = self._index.points if X is None else X
         if self.metric == "precomputed" and sp.issparse(graph):
             _pairwise.check_graph_neighbors(graph, n_neighbors, X is None)
-        dist, ind = _distances.kneighbors(
-            X,
-            self._index,
-            int(n_neighbors),
-            exclude_self=X is None,
-            n_jobs=self.n_jobs,
-        )
+        dist, ind = self._search(X, int(n_neighbors))
         return (dist, ind) if return_distance else ind
 
     def kneighbors_graph(

@@ -58,9 +58,27 @@ class FittedIndex:
     ``DistanceMetric`` object as itself. A sparse
     training set is kept as its CSR arrays (``csr``), which files can hold,
     and read through :attr:`points`; a dense one as ``X``.
+
+    ``algorithm`` is the search that runs: 'brute' (this module), or
+    'kd_tree' / 'ball_tree' (:mod:`._trees`, with ``leaf_size``). A tree is a
+    cache (attribute ``tree``): it is never pickled, copied or saved, and is
+    rebuilt from the training points on first use.
     """
 
-    def __init__(self, X, metric: Metric):
+    # Brute-force indexes (and files saved before the trees) hold neither.
+    algorithm = "brute"
+    leaf_size = 30
+
+    @classmethod
+    def transient_attributes(cls) -> tuple[frozenset, frozenset]:
+        """``(caches, scratch)``, as :meth:`skdeep.nn.Layer.transient_attributes`."""
+        return frozenset({"tree"}), frozenset()
+
+    def __getstate__(self) -> dict:
+        caches, _ = self.transient_attributes()
+        return {k: v for k, v in vars(self).items() if k not in caches}
+
+    def __init__(self, X, metric: Metric, algorithm="brute", leaf_size=30):
         if sp.issparse(X):
             X = sp.csr_array(X)
             self.csr = {
@@ -75,8 +93,19 @@ class FittedIndex:
         self.p = metric.p
         if callable(metric.name):
             self.metric_params = metric.params
-        self.grid = None
-        vars(self).update(metric.fit(X))
+        if algorithm == "brute":
+            # A brute-force index holds what 0.1.0.dev0 saved, no more.
+            self.prepare_brute_force(metric)
+        else:  # a tree search needs no norms nor grid
+            self.algorithm = algorithm
+            self.leaf_size = leaf_size
+
+    def prepare_brute_force(self, metric: Metric | None = None) -> None:
+        """Compute what brute force reuses (norms, grid), unless done: a tree
+        index falls back on brute force for points out of the tree's range."""
+        if "grid" not in vars(self):
+            metric = metric or self.metric_strategy
+            vars(self).update({"grid": None, **metric.fit(self.points)})
 
     @property
     def points(self):

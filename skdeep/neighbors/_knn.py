@@ -1,7 +1,8 @@
-"""k-nearest-neighbours classification and regression, exact brute force.
+"""k-nearest-neighbours classification and regression, exact.
 
 The search itself (chunked rank blocks, exact refinement, threads) lives in
-:mod:`skdeep.neighbors._distances`, the metrics it can use in
+:mod:`skdeep.neighbors._distances` (brute force) and
+:mod:`skdeep.neighbors._trees`, the metrics it can use in
 :mod:`skdeep.neighbors._metrics`; this module is the scikit-learn shell around
 them: parameters, validation, label encoding and the vote or average.
 """
@@ -39,14 +40,17 @@ _PARAMETERS_DOC = f"""
         callable maps the array of distances to an array of weights of the
         same shape.
     algorithm : {{'auto', 'ball_tree', 'kd_tree', 'brute'}}, default='auto'
-        Accepted for compatibility with scikit-learn, with its checks (a
-        callable metric is refused with 'kd_tree', 'precomputed' with the
-        trees, 'p' and 'infinity' with 'brute'; sparse input with a tree
-        warns). Every value runs the same exact brute-force search and so
-        returns the same exact neighbours.
+        The search: 'brute' force, scipy's ``cKDTree`` ('kd_tree') or
+        scikit-learn's ``BallTree`` ('ball_tree') for the Minkowski metrics
+        (p >= 1) on dense data (brute force otherwise), and 'auto': the
+        kd-tree up to 8 features (measured), brute force beyond. Checked as
+        scikit-learn checks it (a callable metric is refused with 'kd_tree',
+        'precomputed' with the trees, 'p' and 'infinity' with 'brute';
+        sparse input with a tree warns). Every value returns the same exact
+        neighbours, ties broken by training index, and the same distances.
     leaf_size : int, default=30
-        Accepted for compatibility with scikit-learn's trees (at least 1);
-        it does not change the result.
+        Leaf size of the trees (at least 1): a speed setting that does not
+        change the result.
     p : float or None, default=2
         Power of the Minkowski metric, in [1, inf] (``np.inf`` is allowed).
         Only used when ``metric='minkowski'``; a 'p' in ``metric_params``
@@ -98,7 +102,9 @@ _ATTRIBUTES_DOC = """
 _NOTES_DOC = """
     The distance between a query :math:`q` and a training point :math:`x` is
     :math:`d_p(q, x) = (\\sum_j |q_j - x_j|^p)^{1/p}`, and
-    :math:`d_\\infty(q, x) = \\max_j |q_j - x_j|`. The search is brute force,
+    :math:`d_\\infty(q, x) = \\max_j |q_j - x_j|`. Where ``algorithm`` runs a
+    tree, it proposes candidates whose distances are then computed and
+    ordered exactly as below (see the user guide). Brute force runs
     in chunks of queries whose distance block fits scikit-learn's
     ``working_memory`` budget. Euclidean blocks come from one matrix product,
     :math:`\\|x\\|^2 - 2\\, q \\cdot x` (the row constant :math:`\\|q\\|^2` does

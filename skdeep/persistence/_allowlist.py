@@ -119,13 +119,12 @@ def transient_attributes(cls: type) -> tuple[frozenset, frozenset]:
     """``(dropped, zeroed)`` attribute names of ``cls``, as the class declares them.
 
     A layer names its forward-pass caches and scratch buffers itself
-    (:meth:`skdeep.nn.Layer.transient_attributes`, which pickling reads too);
-    other classes have none.
+    (:meth:`skdeep.nn.Layer.transient_attributes`, which pickling reads too),
+    and the neighbours' fitted index its tree; other classes have none.
     """
-    from .. import nn
-
-    if issubclass(cls, nn.Layer):
-        return cls.transient_attributes()
+    declared = getattr(cls, "transient_attributes", None)
+    if declared is not None:
+        return declared()
     return frozenset(), frozenset()
 
 

@@ -235,7 +235,8 @@ def test_tiny_working_memory_chunks_without_changing_the_result(
     rng, metric, p, monkeypatch
 ):
     X, Q = _blobs(rng, 200, 5), _blobs(rng, 70, 5)
-    model = KNN(5, metric=metric, p=p).fit(X, np.zeros(200))
+    # Brute force's chunks (a tree searches in its own chunks).
+    model = KNN(5, metric=metric, p=p, algorithm="brute").fit(X, np.zeros(200))
     one_chunk = model.kneighbors(Q)
     calls = []
     chunk = distances._chunk_kneighbors
@@ -447,7 +448,8 @@ def test_a_grid_too_coarse_for_the_data_falls_back_and_stays_exact(
             return _kernel(*args)
 
         monkeypatch.setattr(metrics, name, spy)
-    dist, ind = KNN(5, metric=metric).fit(X, np.zeros(2000)).kneighbors(Q)
+    model = KNN(5, metric=metric, algorithm="brute").fit(X, np.zeros(2000))
+    dist, ind = model.kneighbors(Q)
     assert kernels[0] == "_grid_rank" and "_blocked_rank" in kernels
     ref = _sklearn(KNeighborsClassifier, 5, metric, 2).fit(X, np.zeros(2000))
     ref_dist, ref_ind = ref.kneighbors(Q)
@@ -476,7 +478,7 @@ def test_integer_data_with_massive_ties_stay_on_the_exact_grid(
     # the grid is exact (step 1), so the integer pass keeps the job.
     X = rng.integers(0, 2, size=(3000, 4))
     Q = rng.integers(0, 2, size=(20, 4))
-    model = KNN(7, metric=metric).fit(X, np.zeros(3000))
+    model = KNN(7, metric=metric, algorithm="brute").fit(X, np.zeros(3000))
     assert model._index.grid.scale == 1.0
     calls = []
     blocked = metrics._blocked_rank
