@@ -149,6 +149,7 @@ def print_table(rows, args, blas: str, n_threads: int) -> None:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     quick = " (--quick)" if args.quick else ""
     print(f"skdeep vs scikit-learn, per-call latency{quick}")
+    print(f"skdeep {skdeep.__version__} from {os.path.dirname(skdeep.__file__)}")
     print(
         f"numpy {np.__version__} | BLAS {blas}, num_threads={n_threads} | "
         f"os.cpu_count()={os.cpu_count()} | load average {load:.2f}"

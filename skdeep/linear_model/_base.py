@@ -16,10 +16,14 @@ import copy
 import numpy as np
 import scipy.sparse
 import threadpoolctl
-from sklearn.utils.validation import check_is_fitted
 
 from .. import nn
-from .._validation import as_generator, check_float32_predictions, validate_data
+from .._validation import (
+    as_generator,
+    check_fitted,
+    check_float32_predictions,
+    validate_data,
+)
 from . import _solvers as solvers
 
 # Below this many multiply-adds per pass over the data (n·p·outputs) one BLAS
@@ -136,7 +140,7 @@ def _linear_predictions(estimator, X):
     float64 is computed as it always was: its overflow (queries near 1e308)
     still warns.
     """
-    check_is_fitted(estimator)
+    check_fitted(estimator, "coef_")
     X = validate_data(
         estimator, X, dtype=[np.float64, np.float32], accept_sparse=SPARSE_FORMATS,
         reset=False,

@@ -17,10 +17,10 @@ from sklearn.base import (
 )
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
 
 from .._fit_state import all_or_nothing
 from .._validation import (
+    check_fitted,
     check_label_types,
     check_numeric_targets,
 )
@@ -225,7 +225,7 @@ class KNN(ClassifierMixin, MultiOutputMixin, _KNNBase):
 
     def _votes(self, X) -> list[np.ndarray]:
         """Weighted votes per output, each of shape (n_queries, n_classes)."""
-        check_is_fitted(self)
+        check_fitted(self, "n_samples_fit_")
         dist, ind = self.kneighbors(X)
         weights = self._neighbor_weights(dist)
         codes = self._y.reshape(self._y.shape[0], -1)
@@ -373,7 +373,7 @@ class KNNRegressor(RegressorMixin, MultiOutputMixin, _KNNBase):
         y : ndarray of shape (n_queries,) or (n_queries, n_outputs)
             The mean of the neighbours' targets, weighted by ``weights``.
         """
-        check_is_fitted(self)
+        check_fitted(self, "n_samples_fit_")
         dist, ind = self.kneighbors(X)
         weights = self._neighbor_weights(dist)
         Y = self._y.reshape(self._y.shape[0], -1)

@@ -301,8 +301,7 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
         return self.classes_[Y.argmax(axis=1)]
 
     def _validation_score(self, Y_val, output, sample_weight) -> float:
-        decode = self._label_binarizer.inverse_transform
-        y_val, predicted = decode(Y_val), decode(output)
+        y_val, predicted = self._decode(Y_val), self._decode(output)
         return accuracy_score(y_val, predicted, sample_weight=sample_weight)
 
     def predict(self, X):
@@ -318,8 +317,23 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
             Predicted classes.
         """
-        proba = self._raw_output(X)
-        return self._label_binarizer.inverse_transform(proba)
+        return self._decode(self._raw_output(X))
+
+    def _decode(self, output):
+        """The labels of network outputs, as ``_label_binarizer.inverse_transform``.
+
+        The same operations for single-label targets (the class of the largest
+        probability, or of a probability above 0.5 with two classes) without
+        the binarizer's validation, which costs more than a one-row
+        prediction; multi-label outputs go through the binarizer.
+        """
+        binarizer = self._label_binarizer
+        if binarizer.y_type_ == "multiclass":
+            return binarizer.classes_[np.argmax(output, axis=1)]
+        two_classes = len(binarizer.classes_) == 2
+        if binarizer.y_type_ == "binary" and two_classes and output.shape[1] == 1:
+            return binarizer.classes_[(output[:, 0] > 0.5).astype(np.intp)]
+        return binarizer.inverse_transform(output)
 
     def predict_proba(self, X):
         """Probability of each class.
