@@ -1,6 +1,7 @@
-"""skdeep._validation's shortcuts for predictions (issue 16): ``validate_data``
-on queries and ``check_fitted`` answer as scikit-learn's do -- the same array,
-the same errors and warnings -- for every input, shortcut or not."""
+"""skdeep._validation's shortcuts (issue 16): ``validate_data`` on queries,
+``check_fitted`` and ``check_classification_labels`` answer as scikit-learn's
+do -- the same array, the same errors and warnings -- for every input,
+shortcut or not."""
 
 import re
 import warnings
@@ -12,9 +13,15 @@ import sklearn
 import sklearn.utils.validation
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
+from sklearn.utils.multiclass import check_classification_targets
 
 import skdeep
-from skdeep._validation import _SMALL_QUERIES, check_fitted, validate_data
+from skdeep._validation import (
+    _SMALL_QUERIES,
+    check_classification_labels,
+    check_fitted,
+    validate_data,
+)
 
 
 class Fitted(BaseEstimator):
@@ -139,3 +146,44 @@ def test_fitted_estimators_pass_and_others_get_scikit_learns_error():
 def test_predicting_without_fitting_raises_not_fitted(make):
     with pytest.raises(NotFittedError):
         make().predict(np.ones((1, 2)))
+
+
+def _label_outcome(check, y):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            check(y)
+            result = None
+        except Exception as exc:  # compared with scikit-learn's below
+            result = (type(exc), str(exc))
+    return result, [(w.category, str(w.message)) for w in caught]
+
+
+LABELS = {
+    "int": np.array([3, 1, 2, 3]),
+    "bool": np.array([True, False, True]),
+    "unsigned": np.array([0, 1, 2], dtype=np.uint8),
+    "str": np.array(["a", "b", "a"]),
+    "one class": np.zeros(30, dtype=int),
+    "20 rows, 20 classes": np.arange(20),
+    # scikit-learn warns from 21 rows when more than half have their own label
+    "21 rows, 10 classes": np.arange(21) % 10,
+    "21 rows, 11 classes": np.arange(21) % 11,
+    "22 rows, 11 classes": np.arange(22) % 11,
+    "22 rows, 12 classes": np.arange(22) % 12,
+    "integral floats": np.array([0.0, 1.0, 2.0]),
+    "continuous": np.array([0.5, 1.0]),
+    "bytes": np.array([b"a", b"b"]),
+    "object": np.array([1, "a"], dtype=object),
+    "list": [0, 1, 1],
+    "2-D": np.array([[0, 1], [1, 1]]),
+    "column": np.array([[0], [1]]),
+    "empty": np.array([], dtype=int),
+}
+
+
+@pytest.mark.parametrize("name", list(LABELS))
+def test_labels_are_checked_as_scikit_learn_does(name):
+    y = LABELS[name]
+    expected = _label_outcome(check_classification_targets, y)
+    assert _label_outcome(check_classification_labels, y) == expected

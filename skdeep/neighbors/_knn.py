@@ -16,10 +16,10 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.exceptions import DataConversionWarning
-from sklearn.utils.multiclass import check_classification_targets
 
 from .._fit_state import all_or_nothing
 from .._validation import (
+    check_classification_labels,
     check_fitted,
     check_label_types,
     check_numeric_targets,
@@ -203,7 +203,7 @@ class KNN(ClassifierMixin, MultiOutputMixin, _KNNBase):
     def _fit(self, X, y):
         X, y = self._validate_X(X, y=y, multi_output=True)
         check_label_types(y, self)
-        check_classification_targets(y)
+        check_classification_labels(y)
         if y.ndim == 2 and y.shape[1] == 1:
             warn(
                 "A column-vector y was passed when a 1d array was expected. "

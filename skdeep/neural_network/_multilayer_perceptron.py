@@ -13,7 +13,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
-    check_classification_targets,
     type_of_target,
     unique_labels,
 )
@@ -24,6 +23,7 @@ from sklearn.utils.validation import (
 
 from .. import nn
 from .._validation import (
+    check_classification_labels,
     check_float32_magnitude,
     check_label_types,
     check_numeric_targets,
@@ -224,7 +224,7 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_label_types(y, self)
-        check_classification_targets(y)
+        check_classification_labels(y)
         self._set_or_check_classes(
             y, reset=reset, incremental=incremental, classes=classes
         )
