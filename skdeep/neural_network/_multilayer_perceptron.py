@@ -320,20 +320,14 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
         return self._decode(self._raw_output(X))
 
     def _decode(self, output):
-        """The labels of network outputs, as ``_label_binarizer.inverse_transform``.
-
-        The same operations for single-label targets (the class of the largest
-        probability, or of a probability above 0.5 with two classes) without
-        the binarizer's validation, which costs more than a one-row
-        prediction; multi-label outputs go through the binarizer.
-        """
-        binarizer = self._label_binarizer
-        if binarizer.y_type_ == "multiclass":
-            return binarizer.classes_[np.argmax(output, axis=1)]
-        two_classes = len(binarizer.classes_) == 2
-        if binarizer.y_type_ == "binary" and two_classes and output.shape[1] == 1:
-            return binarizer.classes_[(output[:, 0] > 0.5).astype(np.intp)]
-        return binarizer.inverse_transform(output)
+        # _label_binarizer.inverse_transform's operations for single labels,
+        # without its validation (which costs more than a one-row prediction).
+        classes, kind = self._label_binarizer.classes_, self._label_binarizer.y_type_
+        if kind == "multiclass":
+            return classes[np.argmax(output, axis=1)]
+        if kind == "binary" and len(classes) == 2 and output.shape[1] == 1:
+            return classes[(output[:, 0] > 0.5).astype(np.intp)]
+        return self._label_binarizer.inverse_transform(output)
 
     def predict_proba(self, X):
         """Probability of each class.
