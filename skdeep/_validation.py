@@ -49,11 +49,13 @@ from numbers import Integral
 
 import numpy as np
 import scipy.sparse
+import sklearn
 import sklearn.utils.validation
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_array,
+    check_is_fitted,
     check_non_negative,
 )
 
@@ -80,8 +82,94 @@ def validate_data(estimator, /, *args, **kwargs):
     >>> validate_data(BaseEstimator(), X, dtype=np.float32).dtype
     dtype('float32')
     """
+    if len(args) == 1 and kwargs.get("reset", True) is False:
+        X = _unchanged_queries(estimator, args[0], kwargs)
+        if X is not None:
+            return X
     with np.errstate(invalid="ignore"):
         return sklearn.utils.validation.validate_data(estimator, *args, **kwargs)
+
+
+# The options of validate_data under which a query array that needs no
+# conversion comes back as it is, and the size up to which the finite test is
+# elementwise (faster than a sum on few values; larger arrays are summed, as
+# scikit-learn does, to avoid a boolean temporary of their size).
+_QUERY_OPTIONS = frozenset(
+    {"reset", "dtype", "order", "accept_sparse", "accept_large_sparse",
+     "ensure_all_finite"}
+)  # fmt: skip
+_SMALL_QUERIES = 1 << 16
+
+
+def _unchanged_queries(estimator, X, options):
+    """``X`` if ``validate_data(estimator, X, reset=False, **options)`` would
+    return it unchanged and raise and warn nothing; None when in doubt.
+
+    Prediction on a few rows is dominated by scikit-learn's validation (its
+    dataframe detection alone costs tens of µs). For the common case -- a
+    NumPy float array of an accepted dtype and order, an estimator fitted
+    without feature names -- the same checks are a few attribute reads: the
+    number of features, at least one row, and no NaN or infinity (unless
+    scikit-learn's ``assume_finite`` is set, or NaN is allowed). Any other
+    input, and any input that fails a check, goes through scikit-learn, which
+    converts it or raises its own error.
+    """
+    if (
+        type(X) is not np.ndarray
+        or X.ndim != 2
+        or X.dtype.kind != "f"
+        or X.shape[0] == 0
+        or X.shape[1] != getattr(estimator, "n_features_in_", None)
+        or hasattr(estimator, "feature_names_in_")
+        or not options.keys() <= _QUERY_OPTIONS
+    ):
+        return None
+    dtype = options.get("dtype", "numeric")
+    if isinstance(dtype, (list, tuple)):
+        kept = X.dtype in dtype
+    elif dtype is None or isinstance(dtype, str):  # None, "numeric": floats kept
+        kept = dtype is None or dtype == "numeric"
+    else:
+        kept = X.dtype == dtype
+    if not kept:
+        return None
+    order = options.get("order")
+    if (order == "C" and not X.flags.c_contiguous) or (
+        order == "F" and not X.flags.f_contiguous
+    ):
+        return None
+    finite = options.get("ensure_all_finite", True)
+    if finite is False or sklearn.get_config()["assume_finite"]:
+        return X
+    if X.size > _SMALL_QUERIES:  # scikit-learn's test, without its temporary
+        with np.errstate(over="ignore", invalid="ignore"):
+            return X if np.isfinite(X.sum()) else None
+    if finite is True and np.isfinite(X).all():
+        return X
+    if finite == "allow-nan" and not np.isinf(X).any():
+        return X
+    return None
+
+
+def check_fitted(estimator, attribute: str) -> None:
+    """:func:`~sklearn.utils.validation.check_is_fitted`, answered by one attribute.
+
+    scikit-learn's check lists every attribute of the estimator and builds its
+    tags, at each call; an estimator that has ``attribute`` (one that ``fit``
+    sets) is fitted without either. Without it, scikit-learn's check decides
+    and raises its NotFittedError.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LinearRegression
+    >>> check_fitted(LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0]), "coef_")
+    >>> check_fitted(LinearRegression(), "coef_")
+    Traceback (most recent call last):
+    ...
+    sklearn.exceptions.NotFittedError: This LinearRegression instance is not fitted...
+    """
+    if not hasattr(estimator, attribute):
+        check_is_fitted(estimator)
 
 
 def largest_magnitude(array) -> float:
@@ -297,25 +385,6 @@ def check_label_types(y, estimator) -> None:
             f"{type(estimator).__name__}: the class labels mix types ({names}), "
             "which cannot be sorted into classes_. Convert them to one type, for "
             "example all to strings with np.asarray(y).astype(str)."
-        )
-
-
-def check_dense_targets(y) -> None:
-    """Refuse a sparse ``y``, as scikit-learn's checks refuse it for dense-only input.
-
-    Examples
-    --------
-    >>> import scipy.sparse
-    >>> check_dense_targets([0, 1])
-    >>> check_dense_targets(scipy.sparse.csr_array([[0], [1]]))
-    Traceback (most recent call last):
-    ...
-    TypeError: Sparse data was passed for y, but dense data is required. ...
-    """
-    if scipy.sparse.issparse(y):
-        raise TypeError(
-            "Sparse data was passed for y, but dense data is required. Use "
-            "'.toarray()' to convert to a dense numpy array."
         )
 
 

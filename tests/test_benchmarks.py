@@ -149,3 +149,26 @@ def test_bench_knn_checks_differing_predictions_against_exact_distances(
 
     verdict = bench.compare_predictions(Swapped(), X, Q, p_ours, p_other, metric)
     assert verdict == "2 differ: skdeep WRONG"
+
+
+def test_bench_latency_runs_and_reports_every_pair_with_ratios():
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_latency.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    assert "num_threads=" in result.stdout
+    for pair in (
+        "LeastSquaresRegressor / LinearRegression",
+        "LogisticRegression / LogisticRegression",
+        "SoftmaxClassifier / LogisticRegression",
+        "KNN / KNeighborsClassifier",
+        "KNNRegressor / KNeighborsRegressor",
+        "MLPClassifier / MLPClassifier",
+        "MLPRegressor / MLPRegressor",
+    ):
+        line = next(s for s in result.stdout.splitlines() if s.startswith(pair))
+        assert line.count("/") == 4, line  # the pair's name and three timings
+    assert "ratio = skdeep time / scikit-learn time" in result.stdout

@@ -15,10 +15,14 @@ import copy
 
 import numpy as np
 import scipy.sparse
-from sklearn.utils.validation import check_is_fitted
 
 from .. import nn
-from .._validation import as_generator, check_float32_predictions, validate_data
+from .._validation import (
+    as_generator,
+    check_fitted,
+    check_float32_predictions,
+    validate_data,
+)
 from ..nn._blas import single_blas_thread
 from . import _solvers as solvers
 
@@ -135,7 +139,7 @@ def _linear_predictions(estimator, X):
     float64 is computed as it always was: its overflow (queries near 1e308)
     still warns.
     """
-    check_is_fitted(estimator)
+    check_fitted(estimator, "coef_")
     X = validate_data(
         estimator, X, dtype=[np.float64, np.float32], accept_sparse=SPARSE_FORMATS,
         reset=False,

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
 
 from .._validation import (
+    check_classification_labels,
     check_float32_magnitude,
     check_label_types,
     checked_class_weights,
@@ -35,7 +35,7 @@ def validate_labelled(classifier, X, y, *, reset: bool = True):
     )  # fmt: skip
     check_float32_magnitude(X, dtype=X.dtype)  # before any arithmetic
     check_label_types(y, classifier)
-    check_classification_targets(y)
+    check_classification_labels(y)
     return X, y
 
 

@@ -22,7 +22,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils._sparse import _align_api_if_sparse
 from sklearn.utils.validation import check_is_fitted, check_non_negative
 
-from .._validation import check_float32_distances, validate_data
+from .._validation import check_fitted, check_float32_distances, validate_data
 from .._warnings import warn
 from . import _distances, _metrics, _pairwise, _trees
 from ._fitted_state import check_neighbors_state
@@ -199,12 +199,16 @@ class _KNNBase(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.input_tags.pairwise = self.metric == "precomputed"
-        tags.input_tags.allow_nan = (
+        tags.input_tags.allow_nan = self._allows_nan()
+        return tags
+
+    def _allows_nan(self) -> bool:
+        # The allow_nan tag, read without building all the tags at each query.
+        return (
             isinstance(self.metric, str)
             and self.metric in _metrics.METRICS
             and _metrics.METRICS[self.metric].allow_nan
         )
-        return tags
 
     def _validate_X(self, X, **kwargs):
         """``validate_data`` for training points or queries; ``kwargs`` go to it.
@@ -227,9 +231,7 @@ class _KNNBase(BaseEstimator):
             dtype=_FLOATS,
             order="C",
             accept_sparse="csr",
-            ensure_all_finite=(
-                "allow-nan" if self.__sklearn_tags__().input_tags.allow_nan else True
-            ),
+            ensure_all_finite=("allow-nan" if self._allows_nan() else True),
             **kwargs,
         )
         X = out[0] if isinstance(out, tuple) else out
@@ -380,7 +382,7 @@ default=None
             Indices of the neighbours in the training set. Equal distances
             are ordered by training index.
         """
-        check_is_fitted(self)
+        check_fitted(self, "n_samples_fit_")
         if n_neighbors is None:
             n_neighbors = self.n_neighbors
         if (

@@ -17,12 +17,12 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.exceptions import DataConversionWarning
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
 
 from .._fit_state import all_or_nothing
 from .._validation import (
+    check_classification_labels,
     check_dense_targets,
+    check_fitted,
     check_label_types,
     check_numeric_targets,
 )
@@ -262,7 +262,7 @@ class KNN(ClassifierMixin, MultiOutputMixin, _KNNBase):
         check_dense_targets(y)
         X, y = self._validate_X(X, y=y, multi_output=True)
         check_label_types(y, self)
-        check_classification_targets(y)
+        check_classification_labels(y)
         if y.ndim == 2 and y.shape[1] == 1:
             warn(
                 "A column-vector y was passed when a 1d array was expected. "
@@ -284,7 +284,7 @@ class KNN(ClassifierMixin, MultiOutputMixin, _KNNBase):
 
     def _votes(self, X) -> list[np.ndarray]:
         """Weighted votes per output, each of shape (n_queries, n_classes)."""
-        check_is_fitted(self)
+        check_fitted(self, "n_samples_fit_")
         dist, ind = self.kneighbors(X)
         weights = self._neighbor_weights(dist)
         codes = self._y.reshape(self._y.shape[0], -1)
@@ -315,7 +315,7 @@ class KNN(ClassifierMixin, MultiOutputMixin, _KNNBase):
         y : ndarray of shape (n_queries,) or (n_queries, n_outputs)
             Predicted class labels.
         """
-        check_is_fitted(self)
+        check_fitted(self, "n_samples_fit_")
         dist, ind = self.kneighbors(X)
         weights = self._neighbor_weights(dist)
         codes = self._y.reshape(self._y.shape[0], -1)
@@ -439,7 +439,7 @@ class KNNRegressor(RegressorMixin, MultiOutputMixin, _KNNBase):
         y : ndarray of shape (n_queries,) or (n_queries, n_outputs)
             The mean of the neighbours' targets, weighted by ``weights``.
         """
-        check_is_fitted(self)
+        check_fitted(self, "n_samples_fit_")
         dist, ind = self.kneighbors(X)
         weights = self._neighbor_weights(dist)
         Y = self._y.reshape(self._y.shape[0], -1)

@@ -24,13 +24,13 @@ import scipy.sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
 from .. import nn
 from .._fit_state import all_or_nothing
 from .._validation import (
     as_generator,
     check_castable,
+    check_fitted,
     check_float32_predictions,
     validate_data,
 )
@@ -483,7 +483,7 @@ class BaseNetwork(BaseEstimator):
         products with the weights: refused with advice. (float64 keeps numpy's
         warning for invalid values, as before.)
         """
-        check_is_fitted(self)
+        check_fitted(self, "network_")
         X = self._validate_predict_input(X)
         float32 = X.dtype == np.float32
         with np.errstate(over="ignore", invalid="ignore" if float32 else None):

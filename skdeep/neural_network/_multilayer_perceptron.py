@@ -13,7 +13,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
-    check_classification_targets,
     type_of_target,
     unique_labels,
 )
@@ -21,6 +20,7 @@ from sklearn.utils.validation import column_or_1d
 
 from .. import nn
 from .._validation import (
+    check_classification_labels,
     check_float32_magnitude,
     check_label_types,
     check_numeric_targets,
@@ -222,7 +222,7 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_label_types(y, self)
-        check_classification_targets(y)
+        check_classification_labels(y)
         self._set_or_check_classes(
             y, reset=reset, incremental=incremental, classes=classes
         )
@@ -296,8 +296,7 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
         return self.classes_[Y.argmax(axis=1)]
 
     def _validation_score(self, Y_val, output, sample_weight) -> float:
-        decode = self._label_binarizer.inverse_transform
-        y_val, predicted = decode(Y_val), decode(output)
+        y_val, predicted = self._decode(Y_val), self._decode(output)
         return accuracy_score(y_val, predicted, sample_weight=sample_weight)
 
     def predict(self, X):
@@ -313,8 +312,17 @@ class MLPClassifier(ClassifierMixin, BaseNetwork):
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
             Predicted classes.
         """
-        proba = self._raw_output(X)
-        return self._label_binarizer.inverse_transform(proba)
+        return self._decode(self._raw_output(X))
+
+    def _decode(self, output):
+        # _label_binarizer.inverse_transform's operations for single labels,
+        # without its validation (which costs more than a one-row prediction).
+        classes, kind = self._label_binarizer.classes_, self._label_binarizer.y_type_
+        if kind == "multiclass":
+            return classes[np.argmax(output, axis=1)]
+        if kind == "binary" and len(classes) == 2 and output.shape[1] == 1:
+            return classes[(output[:, 0] > 0.5).astype(np.intp)]
+        return self._label_binarizer.inverse_transform(output)
 
     def predict_proba(self, X):
         """Probability of each class.

@@ -531,3 +531,31 @@ def test_lbfgs_refuses_batch_norm_statistics_that_overflow():
         with pytest.raises(ValueError, match=r"diverged.*standardise the input"):
             clf.fit(X, y)
     assert not hasattr(clf, "network_")
+
+
+# ----------------------------------------------------------- label decoding
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.array(["no", "yes"]),
+        np.array([3, 7, 11]),
+        np.array([[0, 1], [1, 1], [1, 0]]),  # multi-label indicator rows
+    ],
+    ids=["binary", "multiclass", "multilabel"],
+)
+def test_predicted_labels_are_the_label_binarizers_decoding(labels):
+    """predict decodes outputs without the binarizer (issue 16), to its result:
+    ties, probabilities of exactly 0.5 and NaN included."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = labels[rng.integers(0, len(labels), size=60)]
+    clf = _quiet(MLPClassifier((4,), max_iter=3, random_state=0), X, y)
+    n_outputs = clf.n_outputs_
+    outputs = rng.random((40, n_outputs)).astype(np.float32)
+    outputs[:5] = 0.5  # ties, and the binary threshold itself
+    outputs[5, 0] = np.nan
+    outputs[6] = np.nan
+    decoded = clf._decode(outputs)
+    expected = clf._label_binarizer.inverse_transform(outputs)
+    assert decoded.dtype == expected.dtype
+    np.testing.assert_array_equal(decoded, expected)
