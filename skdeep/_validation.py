@@ -52,6 +52,7 @@ import scipy.sparse
 import sklearn
 import sklearn.utils.validation
 from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_array,
@@ -386,6 +387,53 @@ def check_label_types(y, estimator) -> None:
             "which cannot be sorted into classes_. Convert them to one type, for "
             "example all to strings with np.asarray(y).astype(str)."
         )
+
+
+def check_dense_targets(y) -> None:
+    """Refuse a sparse ``y``, as scikit-learn's checks refuse it for dense-only input.
+
+    Examples
+    --------
+    >>> import scipy.sparse
+    >>> check_dense_targets([0, 1])
+    >>> check_dense_targets(scipy.sparse.csr_array([[0], [1]]))
+    Traceback (most recent call last):
+    ...
+    TypeError: Sparse data was passed for y, but dense data is required. ...
+    """
+    if scipy.sparse.issparse(y):
+        raise TypeError(
+            "Sparse data was passed for y, but dense data is required. Use "
+            "'.toarray()' to convert to a dense numpy array."
+        )
+
+
+def check_classification_labels(y) -> None:
+    """:func:`~sklearn.utils.multiclass.check_classification_targets`, cheap for
+    the common labels.
+
+    One-dimensional integer, boolean or string labels are always classes
+    ("binary" or "multiclass"); scikit-learn still validates them again and
+    counts them with its array-API machinery, which costs as much as a small
+    fit. Here they only need counting, for scikit-learn's warning that more
+    than half the rows have labels of their own (likely a regression target):
+    when that warning is due, and for any other ``y``, scikit-learn's check
+    runs and warns or raises as it does.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_classification_labels(np.array([0, 1, 1, 2]))
+    >>> check_classification_labels(np.array([0.5, 1.5]))
+    Traceback (most recent call last):
+    ...
+    ValueError: Unknown label type: continuous. Maybe you are trying to fit ...
+    """
+    if isinstance(y, np.ndarray) and y.ndim == 1 and y.dtype.kind in "iubU":
+        n_samples = y.shape[0]
+        if 0 < n_samples <= 20 or 0 < len(np.unique(y)) <= round(0.5 * n_samples):
+            return
+    check_classification_targets(y)
 
 
 def check_numeric_targets(y, estimator) -> None:
