@@ -365,6 +365,7 @@ ACTIONABLE = [
     r"diverged.*(standardise|Standardise|lower)",  # TrainingDivergedError
     r"early_stopping needs a validation set.*early_stopping=False",
     r"Early stopping holds out a stratified validation set.*early_stopping=False",
+    r"normalization='batch' needs at least 2 training samples.*Use normalization",
     r"fewer training points than neighbours",
     r"only one class",
     r"at least 2 classes",

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
-from . import _distances
+from . import _distances, _trees
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -103,10 +103,24 @@ def _rebuild_search_state(estimator, index) -> None:
             f"{held[1]!r:.20}; the parameters give {strategy.name!r} and p "
             f"{strategy.p!r}."
         )
-    for attribute in ("grid", "sqnorms", "max_sqnorm"):
+    algorithm, leaf_size = index.algorithm, index.leaf_size
+    if algorithm not in ("brute", *_trees.TREES):
+        raise ValueError(f"{name}._index: unknown search {algorithm!r:.40}.")
+    if algorithm != "brute" and (
+        type(leaf_size) is not int
+        or leaf_size < 1
+        or "X" not in vars(index)
+        or _trees.minkowski_power(strategy) is None
+    ):
+        raise ValueError(
+            f"{name}._index: a {algorithm} search needs a positive int leaf_size, "
+            "dense training points and a Minkowski metric."
+        )
+    for attribute in ("grid", "sqnorms", "max_sqnorm", "tree"):
         vars(index).pop(attribute, None)
-    index.grid = None
-    vars(index).update(strategy.fit(index.points))
+    if algorithm == "brute":
+        index.prepare_brute_force(strategy)
+    # A tree index computes them on first use, if it ever falls back.
 
 
 def _check_codes(estimator, y: np.ndarray) -> None:

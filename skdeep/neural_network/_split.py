@@ -73,6 +73,13 @@ def split_validation(X, Y, sample_weight, classes, fraction, rng):
     label of each row, or None) keep their shares of the weight on both sides;
     as in scikit-learn's stratified split, each needs two rows at least.
     """
+    n = X.shape[0]
+    if n < 2:  # before the classes: no split of one row could hold one out
+        raise ValueError(
+            "early_stopping needs samples to hold out for validation and samples "
+            f"left to train on, but the data has n_samples={n}. Set "
+            "early_stopping=False or provide more data."
+        )
     groups = None
     if classes is not None:
         names, groups, counts = np.unique(

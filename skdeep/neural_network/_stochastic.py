@@ -192,7 +192,9 @@ class _BestWeights:
         rows ``X`` too (the epoch's end can overflow before its loss shows it):
         then ``error`` is raised."""
         self.network.set_weights(self.weights)
-        if not np.isfinite(self.network.forward(X)).all():
+        with np.errstate(over="ignore", invalid="ignore"):
+            overflows = not np.isfinite(self.network.forward(X)).all()
+        if overflows:
             raise error
         epochs = self.history.epochs
         completed = len(epochs["time"])  # recorded last: the finished epochs

@@ -338,8 +338,8 @@ def test_an_incomplete_or_inconsistent_state_found_by_fuzzing_is_refused(
 def test_the_search_state_of_knn_is_recomputed_not_read():
     # Norms or a grid from the file bound the search's rounding: a crafted
     # max_sqnorm or sqnorms could hide the true neighbours (or, complex,
-    # fail in predict).
-    model = KNN(n_neighbors=1).fit(X, CLASSES)
+    # fail in predict). A brute-force index holds them (a tree index none).
+    model = KNN(n_neighbors=1, algorithm="brute").fit(X, CLASSES)
 
     loaded = skdeep.load(
         _with_array(
@@ -398,3 +398,27 @@ def test_an_npy_header_cut_inside_its_dict_is_a_value_error():
     members[name] = bytes(data)
     with pytest.raises(ValueError, match=r"not a valid \.npy array"):
         skdeep.load(_zip(members))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [(lambda index: index.update(algorithm="oak"), "unknown search"),
+     (lambda index: index.update(leaf_size=-1), "positive int leaf_size"),
+     (lambda index: index.update(leaf_size=2.5), "positive int leaf_size"),
+     (lambda index: index.update(metric="cosine"), "searches with metric")],
+)  # fmt: skip
+def test_a_tree_search_from_a_file_is_checked_at_load(change, message):
+    model = KNN(algorithm="kd_tree").fit(X, CLASSES)
+    with pytest.raises(ValueError, match=message):
+        skdeep.load(_with_header(model, lambda h: change(_index(h))))
+
+
+def test_a_tree_index_loads_without_brute_force_state_and_predicts_the_same():
+    for algorithm in ("kd_tree", "ball_tree"):
+        model = KNN(algorithm=algorithm).fit(X, CLASSES)
+        buffer = io.BytesIO()
+        skdeep.save(model, buffer)
+        buffer.seek(0)
+        loaded = skdeep.load(buffer)
+        assert not {"grid", "sqnorms", "max_sqnorm"} & set(vars(loaded._index))
+        assert_array_equal(loaded.predict(X), model.predict(X))
