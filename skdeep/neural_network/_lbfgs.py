@@ -81,15 +81,12 @@ def refresh_running_statistics(network, X, sample_weight=None) -> None:
     norms = [layer for layer in network.layers if isinstance(layer, nn.BatchNorm)]
     if not norms:
         return
-    momenta = [layer.momentum for layer in norms]
-    for layer in norms:
-        layer.momentum = 0.0  # running ← batch statistics
-    try:
-        with np.errstate(over="ignore", invalid="ignore"):
-            network.forward(X, training=True, rows=nn.rows.Rows(weights=sample_weight))
-    finally:
-        for layer, momentum in zip(norms, momenta, strict=True):
-            layer.momentum = momentum
+    rows = nn.rows.Rows(weights=sample_weight)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for layer in network.layers:
+            if isinstance(layer, nn.BatchNorm):
+                layer.set_running_statistics(X, rows)
+            X = layer.forward(X, training=False, rows=rows)
     if not all(np.isfinite(stat).all() for layer in norms for stat in layer.state):
         raise TrainingDivergedError(
             "the batch-normalization statistics of the training data overflow; "

@@ -124,17 +124,7 @@ class BatchNorm(_Normalization):
                     f"BatchNorm expects more than 1 row per batch when training "
                     f"(got {X.shape[0]}): one row has no variance to standardise by."
                 )
-            weights = None if rows is None else rows.weights
-            if weights is None or not weights.sum() > 0:
-                mean = X.mean(axis=0)
-                var = X.var(axis=0)
-            else:
-                # Weighted moments: a weight of k counts the row k times.
-                normalized_weights = (weights / weights.sum()).astype(
-                    X.dtype, copy=False
-                )
-                mean = normalized_weights @ X
-                var = normalized_weights @ np.square(X - mean)
+            mean, var, normalized_weights = self._batch_moments(X, rows)
             self.running_mean *= self.momentum
             self.running_mean += (1.0 - self.momentum) * mean
             self.running_var *= self.momentum
@@ -147,6 +137,28 @@ class BatchNorm(_Normalization):
             self._training, self._weights = training, normalized_weights
             self._inv_std, self._X_hat = inv_std, X_hat
         return self._scale_and_shift(X_hat)
+
+    def set_running_statistics(self, X, rows=None) -> None:
+        """Replace the running averages by the statistics of the batch ``X``.
+
+        For full-batch training (L-BFGS), whose trial points would otherwise
+        leave averages that mix the statistics of rejected weights.
+        """
+        mean, var, _ = self._batch_moments(X, rows)
+        self.running_mean[...] = mean
+        self.running_var[...] = var
+
+    @staticmethod
+    def _batch_moments(X, rows):
+        """Mean and biased variance of ``X`` (weighted by ``rows.weights``), and
+        the normalized weights (None when unweighted)."""
+        weights = None if rows is None else rows.weights
+        if weights is None or not weights.sum() > 0:
+            return X.mean(axis=0), X.var(axis=0), None
+        # Weighted moments: a weight of k counts the row k times.
+        normalized_weights = (weights / weights.sum()).astype(X.dtype, copy=False)
+        mean = normalized_weights @ X
+        return mean, normalized_weights @ np.square(X - mean), normalized_weights
 
     def backward(self, dY, input_grad=True):
         dgamma, dbeta = self._affine_gradients(dY)

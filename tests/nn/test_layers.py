@@ -462,3 +462,19 @@ def test_pickles_naming_the_normalization_layers_in_layers_still_resolve():
     )
     assert b"skdeep.nn.layers" in old
     assert type(pickle.loads(old)) is nn.BatchNorm
+
+
+def test_batch_norm_sets_its_running_statistics_to_those_of_a_batch(rng):
+    # What full-batch training asks of the layer, by a method of its own (no
+    # momentum set to 0 from outside and back).
+    layer = nn.BatchNorm(momentum=0.9)
+    layer.build(3, rng, np.float64)
+    X, weights = rng.normal(size=(20, 3)), rng.uniform(0.5, 2.0, size=20)
+    layer.set_running_statistics(X, nn.rows.Rows(weights=weights))
+    mean = np.average(X, axis=0, weights=weights)
+    assert_allclose(layer.running_mean, mean)
+    variance = np.average((X - mean) ** 2, axis=0, weights=weights)
+    assert_allclose(layer.running_var, variance)
+    assert layer.momentum == 0.9
+    layer.set_running_statistics(X)
+    assert_allclose(layer.running_var, X.var(axis=0))
