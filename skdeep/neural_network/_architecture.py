@@ -29,6 +29,8 @@ def check_same_architecture(estimator, network, hidden) -> None:
         "normalization": estimator.normalization,
         "dropout": [rate > 0 for _, rate in hidden],
     }
+    if not hidden:  # no hidden layer: activation and normalization describe none
+        del wanted["activation"], wanted["normalization"]
     for name, value in wanted.items():
         if value == fitted[name]:
             continue

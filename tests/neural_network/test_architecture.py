@@ -62,6 +62,23 @@ def test_a_changed_layer_parameter_is_refused_and_changes_nothing(
 
 
 @pytest.mark.parametrize("call", ["warm_start", "partial_fit"])
+def test_a_network_without_hidden_layers_continues(data, call):
+    # No hidden layer has an activation or a normalization to compare: the
+    # parameters' (default) values describe nothing and must not be refused.
+    X, y = data
+    clf = MLPClassifier(hidden_layer_sizes=(), max_iter=3, random_state=0,
+                        warm_start=call == "warm_start")  # fmt: skip
+    _continue(clf, "fit", X, y)
+    coef = clf.coefs_[0].copy()
+    clf.set_params(activation="tanh")
+    _continue(clf, call, X, y)
+    assert not np.array_equal(clf.coefs_[0], coef)
+    clf.set_params(hidden_layer_sizes=(3,))
+    with pytest.raises(ValueError, match=r"^hidden_layer_sizes=.* does not match"):
+        _continue(clf, call, X, y)
+
+
+@pytest.mark.parametrize("call", ["warm_start", "partial_fit"])
 def test_changed_dropout_rates_and_max_norm_are_applied(data, call):
     X, y = data
     clf = _fitted(X, y, call, dropout=0.2)
