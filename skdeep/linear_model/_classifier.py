@@ -361,7 +361,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             self._solver(), objective, objective.pack(coef0, intercept0),
             l1=l1, max_iter=self.max_iter, tol=self.tol, verbose=self.verbose,
         )  # fmt: skip
-        if not np.all(np.isfinite(result.theta)):  # pragma: no cover - a safety net
+        if not np.all(np.isfinite(result.theta)):
             raise FloatingPointError(
                 f"{type(self).__name__}: the {self.solver} solver produced "
                 "non-finite coefficients; standardise the features or lower C."

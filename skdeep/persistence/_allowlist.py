@@ -25,20 +25,12 @@ import numpy as np
 def allowed_classes() -> dict[str, type]:
     """Stable name → class of every class whose instances can be saved and loaded."""
     from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import (
-        LabelBinarizer,
-        LabelEncoder,
-        MaxAbsScaler,
-        MinMaxScaler,
-        Normalizer,
-        PolynomialFeatures,
-        RobustScaler,
-        StandardScaler,
-    )
+    from sklearn.preprocessing import LabelBinarizer, LabelEncoder
 
     from .. import linear_model, neighbors, neural_network, nn
     from ..neighbors import _distances, _metrics
     from ..neural_network import _learning_rate
+    from ._sklearn_state import PREPROCESSORS
 
     table: dict[str, type] = {}
     # Every public estimator, under its top-level name: read off the families'
@@ -75,16 +67,7 @@ def allowed_classes() -> dict[str, type]:
     # that are commonly put in front of a skdeep estimator, and the label
     # encoders the estimators hold.
     table["sklearn.pipeline.Pipeline"] = Pipeline
-    for cls in (
-        StandardScaler,
-        MinMaxScaler,
-        MaxAbsScaler,
-        RobustScaler,
-        Normalizer,
-        PolynomialFeatures,
-        LabelBinarizer,
-        LabelEncoder,
-    ):
+    for cls in (*PREPROCESSORS, LabelBinarizer, LabelEncoder):
         table[f"sklearn.preprocessing.{cls.__name__}"] = cls
     return table
 

@@ -26,7 +26,8 @@ from sklearn.preprocessing import (
     StandardScaler,
 )
 
-_CHECKED = (
+# The scikit-learn preprocessors a file may hold (the allow-list reads them).
+PREPROCESSORS = (
     StandardScaler,
     MinMaxScaler,
     MaxAbsScaler,
@@ -42,7 +43,7 @@ _FREE_WIDTH = 2**16
 def check_preprocessor_state(obj) -> None:
     """Raise ``ValueError`` naming the attribute unless the fitted state of the
     scikit-learn preprocessor ``obj`` is one its ``fit`` could have made."""
-    if type(obj) not in _CHECKED:
+    if type(obj) not in PREPROCESSORS:
         return
     name = type(obj).__name__
     state = vars(obj)

@@ -498,3 +498,19 @@ def test_a_partial_fit_batch_with_shuffled_labels_trains_normally(Estimator):
     noisy = np.random.default_rng(0).permutation(y[600:800])
     clf.partial_fit(X[600:800], noisy)
     assert not np.array_equal(clf.coef_, coef)
+
+
+def test_non_finite_coefficients_from_a_full_batch_solver_fail_the_fit(monkeypatch):
+    # The guard behind every full-batch solver: whatever a solver hands back,
+    # non-finite coefficients are refused and the previous model is kept.
+    X, y = load_iris(return_X_y=True)
+    clf = LogisticRegression().fit(X, y)
+    coef = clf.coef_.copy()
+
+    def non_finite(solver, objective, theta0, **options):
+        return _solvers.SolverResult(np.full_like(theta0, np.nan), 1, True, np.nan)
+
+    monkeypatch.setattr(_solvers, "solve", non_finite)
+    with pytest.raises(FloatingPointError, match="non-finite coefficients"):
+        clf.fit(X, y)
+    assert_array_equal(clf.coef_, coef)

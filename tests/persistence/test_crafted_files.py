@@ -370,8 +370,11 @@ def test_a_scikit_learn_scaler_with_invalid_fitted_arrays_is_refused(
     # A zero or complex scale_ divided every query (RuntimeWarning,
     # ComplexWarning); a list or a short array failed inside transform.
     pipeline = make_pipeline(scaler(), KNN()).fit(X, CLASSES)
-    steps = lambda h: h["estimator"]["params"]["steps"]  # noqa: E731
-    locate = lambda h: steps(h)[0]["__tuple__"][1]["attributes"][attribute]  # noqa: E731
+
+    def locate(header):
+        steps = header["estimator"]["params"]["steps"]
+        return steps[0]["__tuple__"][1]["attributes"][attribute]
+
     with pytest.raises(ValueError, match=f"invalid fitted state: .*{message}"):
         skdeep.load(_with_array(pipeline, locate, change))
 

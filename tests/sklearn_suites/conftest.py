@@ -12,11 +12,12 @@ import fnmatch
 
 import numpy as np
 import pytest
+import sklearn.conftest
+from sklearn_suites.not_applicable import NOT_APPLICABLE
 
 # scikit-learn's seed parametrisation, so that the suites' tests are
 # parametrised (and named) as in scikit-learn's own runs.
-from sklearn.conftest import pytest_generate_tests  # noqa: F401
-from sklearn_suites.not_applicable import NOT_APPLICABLE
+pytest_generate_tests = sklearn.conftest.pytest_generate_tests
 
 _SUITES = {
     "test_sklearn_mlp.py": "sklearn/neural_network/tests/test_mlp.py",
