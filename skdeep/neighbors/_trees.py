@@ -38,6 +38,8 @@ TREES = ("kd_tree", "ball_tree")
 _TREE_CLASSES = {"kd_tree": cKDTree, "ball_tree": BallTree}
 # Pairs refined at a time in the radius queries of ambiguous rows.
 _MAX_BALL_PAIRS = 2**20
+# Fewer queries than this are searched in the order given.
+_SORT_MIN_QUERIES = 1024
 
 
 def minkowski_power(metric: _metrics.Metric) -> float | None:
@@ -74,13 +76,14 @@ def _in_range(A: np.ndarray, p: float) -> bool:
     """Whether a tree's sums of |differences|^p of these points stay normal."""
     if A.size == 0:
         return True
-    magnitude = np.abs(A)
-    largest = float(magnitude.max())
+    # Two reductions and no temporary: this runs on every query batch.
+    largest = max(float(A.max()), -float(A.min()))
     limit = 1e300 / (A.shape[1] + 1)
     if p in (1, np.inf):
         return 2 * largest < limit
-    nonzero = magnitude[magnitude > 0]
-    smallest = float(nonzero.min()) * 2.0**-53 if nonzero.size else 1.0
+    magnitude = np.abs(A)
+    smallest = float(np.min(magnitude, where=magnitude > 0, initial=np.inf))
+    smallest = smallest * 2.0**-53 if smallest < np.inf else 1.0
     with np.errstate(over="ignore", under="ignore"):
         return bool(
             np.float64(2 * largest) ** p < limit and np.float64(smallest) ** p > 1e-290
@@ -109,7 +112,15 @@ def get_tree(index):
     if not _in_range(X, p):
         tree = False
     elif kind == "kd_tree":
-        tree = cKDTree(X, leafsize=leaf_size, copy_data=False, balanced_tree=False)
+        # Sliding-midpoint splits and cells left as split: measured 2x faster
+        # to build than the defaults, and as fast or faster to query.
+        tree = cKDTree(
+            X,
+            leafsize=leaf_size,
+            copy_data=False,
+            balanced_tree=False,
+            compact_nodes=False,
+        )
     else:
         tree = BallTree(X, leaf_size=leaf_size, **_ball_metric(p))
     index.tree = tree
@@ -149,9 +160,14 @@ def kneighbors(Q, index, k, *, exclude_self=False, n_jobs=None, working_memory=N
     X = index.points
     queries = X if Q is None else Q
     Q64 = np.ascontiguousarray(queries, dtype=np.float64)
-    search = _Search(tree, queries, X, index.metric_strategy, k, exclude_self)
-    if Q is not None and not _in_range(Q64, search.p):
+    p = minkowski_power(index.metric_strategy)
+    if Q is not None and not _in_range(Q64, p):
         return None
+    order = None
+    if Q is not None and Q64.shape[0] >= _SORT_MIN_QUERIES:
+        order = _spatial_order(Q64)
+        Q64, queries = Q64[order], queries[order]
+    search = _Search(tree, queries, X, index.metric_strategy, k, exclude_self)
     search.threads = _n_threads(n_jobs)
     wanted = k + exclude_self
     n_query = min(wanted + 1, X.shape[0])
@@ -160,17 +176,34 @@ def kneighbors(Q, index, k, *, exclude_self=False, n_jobs=None, working_memory=N
     for start in range(0, Q64.shape[0], rows_per_chunk):
         chunk = Q64[start : start + rows_per_chunk]
         dist, ind = _query(tree, chunk, n_query, search.p, search.threads)
+        # Consecutive neighbours whose order is open: the next distance is
+        # within twice the rounding bound.
+        close = dist[:, 1:] <= dist[:, :-1] * (1 + tol) ** 2
         ambiguous = np.zeros(chunk.shape[0], dtype=bool)
-        if n_query > wanted:
-            # The k-th place is unsettled where the next distance is within
-            # twice the rounding bound.
-            ambiguous = dist[:, wanted] <= dist[:, wanted - 1] * (1 + tol) ** 2
-        search.refine_settled(start + np.flatnonzero(~ambiguous), ind[~ambiguous])
+        if n_query > wanted:  # the k-th place itself is unsettled
+            ambiguous = close[:, wanted - 1]
+        search.refine_settled(
+            start + np.flatnonzero(~ambiguous), ind[~ambiguous], close[~ambiguous]
+        )
         unsettled = np.flatnonzero(ambiguous)
         if unsettled.size:
             radius = dist[unsettled, wanted - 1] * (1 + tol) ** 2
             search.settle(chunk[unsettled], start + unsettled, radius)
-    return search.distances, search.indices
+    if order is None:
+        return search.distances, search.indices
+    distances = np.empty_like(search.distances)
+    indices = np.empty_like(search.indices)
+    distances[order], indices[order] = search.distances, search.indices
+    return distances, indices
+
+
+def _spatial_order(Q64: np.ndarray) -> np.ndarray:
+    """An order of the queries that keeps neighbouring queries together (the
+    leaf order of a kd-tree built on them): consecutive queries then walk
+    the same branches of the training tree, which stay in cache. Measured
+    10-20 % faster at 8 features, as fast at 2."""
+    tree = cKDTree(Q64, leafsize=16, balanced_tree=False, compact_nodes=False)
+    return tree.indices
 
 
 class _Search:
@@ -185,22 +218,40 @@ class _Search:
         self.distances = np.empty((queries.shape[0], k), dtype=dtype)
         self.indices = np.empty((queries.shape[0], k), dtype=np.intp)
 
-    def refine_settled(self, selected, found: np.ndarray) -> None:
+    def refine_settled(self, selected, found: np.ndarray, tree_order=None) -> None:
         """:meth:`refine` for rows with as many candidates each (``found``, 2-D):
         one sort of a small 2-D block instead of a sort of all pairs. The
-        points are in the trees' range, so the exact values cannot overflow."""
+        points are in the trees' range, so the exact values cannot overflow.
+
+        ``tree_order`` (optional, one row per query) flags each pair of
+        consecutive candidates whose order the tree's distances leave open.
+        """
         if selected.size == 0:
             return
+        if not self.exclude_self and tree_order is not None:
+            # Where the tree's distances of the k nearest are apart by more
+            # than their rounding, the exact order is the tree's: only the
+            # other rows are sorted.
+            found = found[:, : self.k]
+            tied = tree_order[:, : self.k - 1].any(axis=1)
+            values = self._exact_values(selected, found)
+            if tied.any():
+                values[tied], found[tied] = _sort_rows(values[tied], found[tied])
+        else:
+            values = self._exact_values(selected, found)
+            if self.exclude_self:
+                values[found == selected[:, None]] = np.inf
+            values, found = _sort_rows(values, found)
+            values, found = values[:, : self.k], found[:, : self.k]
+        self.distances[selected] = self.metric.to_distance(values)
+        self.indices[selected] = found
+
+    def _exact_values(self, selected, found: np.ndarray) -> np.ndarray:
+        """Exact float64 rank values of the pairs (query row, ``found``)."""
         m, n_found = found.shape
         diff = self.queries[selected].astype(np.float64)[:, None, :] - self.X[found]
         values = self.metric.exact_rank(diff.reshape(m * n_found, -1))
-        values = values.reshape(m, n_found)
-        if self.exclude_self:
-            values[found == selected[:, None]] = np.inf
-        take = np.lexsort((found, values), axis=1)[:, : self.k]
-        distances = self.metric.to_distance(np.take_along_axis(values, take, axis=1))
-        self.distances[selected] = distances
-        self.indices[selected] = np.take_along_axis(found, take, axis=1)
+        return values.reshape(m, n_found)
 
     def refine(self, selected, found) -> None:
         """Fill the rows ``selected`` from their candidates ``found`` (one
@@ -244,3 +295,12 @@ class _Search:
                 found = tree.query_radius(Q64[group], radius[group])
             self.refine(selected[group], found)
             first = last
+
+
+def _sort_rows(values: np.ndarray, found: np.ndarray):
+    """Each row of (``values``, ``found``) ordered by (value, training index)."""
+    take = np.lexsort((found, values), axis=1)
+    return (
+        np.take_along_axis(values, take, axis=1),
+        np.take_along_axis(found, take, axis=1),
+    )

@@ -71,6 +71,25 @@ def test_ties_break_by_training_index_as_in_brute_force(rng, algorithm, params):
     _assert_same_as_brute(ours, brute, (Q, None))
 
 
+@pytest.mark.parametrize("algorithm", ["kd_tree", "ball_tree"])
+@pytest.mark.parametrize("params", METRICS, ids=lambda p: str(p))
+def test_many_queries_searched_in_spatial_order_answer_in_their_own(
+    rng, algorithm, params
+):
+    # Enough queries to be reordered; grid points (exact ties) and points a
+    # few ulps off them (distances closer than the tree's rounding), so that
+    # rows in the tree's order and rows that need sorting both occur.
+    n_queries = _trees._SORT_MIN_QUERIES + 100
+    X = rng.integers(0, 6, size=(800, 3)).astype(float)
+    X[::3] *= 1 + 4 * np.finfo(float).eps
+    Q = rng.integers(0, 6, size=(n_queries, 3)) + rng.random((n_queries, 3))
+    Q[::5] = np.round(Q[::5])
+    y = rng.integers(0, 2, size=800)
+    ours = KNN(6, algorithm=algorithm, **params).fit(X, y)
+    brute = KNN(6, algorithm="brute", **params).fit(X, y)
+    _assert_same_as_brute(ours, brute, (Q, Q[::-1], Q.astype(np.float32)))
+
+
 @pytest.mark.parametrize("scale", [1e200, 1e-200])
 def test_coordinates_out_of_the_trees_range_are_searched_exactly(rng, scale):
     X = rng.normal(size=(200, 2)) * scale

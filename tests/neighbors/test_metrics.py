@@ -203,3 +203,20 @@ def test_haversine_distances_are_scikit_learns(rng):
         KNNRegressor(3, metric="haversine").fit(X[:, [0, 1, 1]], y).predict(
             Q[:, [0, 1, 1]]
         )
+
+
+@pytest.mark.parametrize("ufunc", [np.add, np.maximum])
+@pytest.mark.parametrize("n_features", range(1, 10))
+def test_row_reductions_by_column_give_numpys_reduction_bit_for_bit(
+    rng, ufunc, n_features
+):
+    # Terms spread over many magnitudes, so that a different order of the
+    # additions would round differently.
+    values = np.abs(rng.normal(size=(3000, n_features))) * np.exp(
+        rng.normal(scale=8, size=(3000, n_features))
+    )
+    assert_array_equal(metrics.reduce_rows(ufunc, values), ufunc.reduce(values, axis=1))
+    assert_array_equal(
+        metrics.reduce_rows(ufunc, values.astype(np.float32)),
+        ufunc.reduce(values.astype(np.float32), axis=1),
+    )
