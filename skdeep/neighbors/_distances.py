@@ -27,6 +27,7 @@ this module is the driver: chunks, threads, candidate selection, refinement.
 
 from __future__ import annotations
 
+import math
 import threading
 
 import numpy as np
@@ -207,7 +208,7 @@ def _group_size(n_train: int, k: int) -> int:
     minima to select from: measured fastest near √(n_train / 2k) (13 columns
     for 1797 training points and k=5, 22 for 5000, 64 from 40000 on).
     """
-    return int(np.clip(np.sqrt(n_train / (2 * k)), 1, 64))
+    return min(64, max(1, int(math.sqrt(n_train / (2 * k)))))
 
 
 def _candidates(R, k, rel, abs_tol, exclude_start, limit=None):
