@@ -328,10 +328,11 @@ class _KNNBase(BaseEstimator):
         """The search that runs: a tree where asked for (or where 'auto'
         finds one faster) and the tree can search the metric; else brute
         force, which gives the same neighbours."""
-        if sp.issparse(X) or _trees.minkowski_power(metric) is None:
+        p = _trees.minkowski_power(metric)
+        if sp.issparse(X) or p is None:
             return "brute"
         if self.algorithm == "auto":
-            return _trees.choose(X.shape[0], X.shape[1], self.n_neighbors)
+            return _trees.choose(X.shape[0], X.shape[1], self.n_neighbors, p)
         return self.algorithm
 
     def _search(self, X, n_neighbors: int):

@@ -113,7 +113,17 @@ def test_auto_picks_a_tree_for_few_features_and_brute_force_elsewhere(rng):
     assert search(rng.normal(size=(400, 2))) == "kd_tree"
     assert search(rng.normal(size=(400, 784))) == "brute"
     assert search(rng.normal(size=(400, 9))) == "brute"
-    assert search(rng.normal(size=(400, 8))) == "kd_tree"
+    assert search(rng.normal(size=(400, 6))) == "kd_tree"
+    # 7-8 features: a tree for Chebyshev and other powers, and for
+    # Euclidean and Manhattan from 50,000 training points on.
+    for metric in ("euclidean", "manhattan"):
+        assert search(rng.normal(size=(400, 7)), metric=metric) == "brute"
+    assert search(rng.normal(size=(400, 8)), metric="chebyshev") == "kd_tree"
+    assert search(rng.normal(size=(400, 8)), metric="minkowski", p=3) == "kd_tree"
+    large = rng.normal(size=(_trees._LARGE, 8))
+    y_large = np.zeros(_trees._LARGE)
+    assert KNN().fit(large, y_large)._index.algorithm == "kd_tree"
+    assert KNN().fit(large[:-1], y_large[:-1])._index.algorithm == "brute"
     assert search(sp.random(400, 2, density=0.5, format="csr", rng=rng)) == "brute"
     assert search(rng.normal(size=(400, 2)), metric="haversine") == "brute"
     assert search(rng.normal(size=(10, 2)), n_neighbors=5) == "brute"  # k >= n / 2
