@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_array_equal
+from scipy.spatial import cKDTree
 
 import skdeep
 from skdeep import KNN, KNNRegressor
-from skdeep.neighbors import _trees
+from skdeep.neighbors import _kd_tree, _trees
 
 METRICS = [
     {"metric": "l1"},
@@ -61,10 +62,13 @@ def test_a_tree_finds_brute_forces_neighbours_and_predictions(
 
 @pytest.mark.parametrize("algorithm", ["kd_tree", "ball_tree"])
 @pytest.mark.parametrize("params", METRICS, ids=lambda p: str(p))
-def test_ties_break_by_training_index_as_in_brute_force(rng, algorithm, params):
+@pytest.mark.parametrize("n_features", [3, 8])  # 8: a leaf-ordered kd-tree
+def test_ties_break_by_training_index_as_in_brute_force(
+    rng, algorithm, params, n_features
+):
     # Points on a small integer grid: many equal distances, and duplicates.
-    X = rng.integers(0, 4, size=(500, 3)).astype(float)
-    Q = rng.integers(0, 4, size=(60, 3)).astype(float)
+    X = rng.integers(0, 4, size=(500, n_features)).astype(float)
+    Q = rng.integers(0, 4, size=(60, n_features)).astype(float)
     y = rng.integers(0, 2, size=500)
     ours = KNN(7, algorithm=algorithm, **params).fit(X, y)
     brute = KNN(7, algorithm="brute", **params).fit(X, y)
@@ -73,16 +77,18 @@ def test_ties_break_by_training_index_as_in_brute_force(rng, algorithm, params):
 
 @pytest.mark.parametrize("algorithm", ["kd_tree", "ball_tree"])
 @pytest.mark.parametrize("params", METRICS, ids=lambda p: str(p))
+@pytest.mark.parametrize("n_features", [3, 8])
 def test_many_queries_searched_in_spatial_order_answer_in_their_own(
-    rng, algorithm, params
+    rng, algorithm, params, n_features
 ):
     # Enough queries to be reordered; grid points (exact ties) and points a
     # few ulps off them (distances closer than the tree's rounding), so that
     # rows in the tree's order and rows that need sorting both occur.
     n_queries = _trees._SORT_MIN_QUERIES + 100
-    X = rng.integers(0, 6, size=(800, 3)).astype(float)
+    X = rng.integers(0, 6, size=(800, n_features)).astype(float)
     X[::3] *= 1 + 4 * np.finfo(float).eps
-    Q = rng.integers(0, 6, size=(n_queries, 3)) + rng.random((n_queries, 3))
+    Q = rng.integers(0, 6, size=(n_queries, n_features))
+    Q = Q + rng.random((n_queries, n_features))
     Q[::5] = np.round(Q[::5])
     y = rng.integers(0, 2, size=800)
     ours = KNN(6, algorithm=algorithm, **params).fit(X, y)
@@ -189,3 +195,27 @@ def test_an_unknown_search_in_the_index_is_refused(rng):
     model._index.algorithm = "cover_tree"
     with pytest.raises(ValueError, match="Unknown search 'cover_tree'"):
         model.kneighbors()
+
+
+@pytest.mark.parametrize("n_features", [5, 6, 8, 16, 17])
+def test_a_leaf_ordered_kd_tree_answers_as_a_kd_tree_on_the_training_order(
+    rng, n_features
+):
+    X = rng.normal(size=(3000, n_features))
+    Q = rng.normal(size=(200, n_features))
+    tree = _kd_tree.build(X, 30)
+    leaf_ordered = 6 <= n_features <= 16
+    assert isinstance(tree, _kd_tree.LeafOrderedKDTree) == leaf_ordered
+    plain = cKDTree(X, leafsize=30)
+    for p in (1, 2, np.inf):
+        dist, ind = tree.query(Q, k=4, p=p, workers=1)
+        want_dist, want_ind = plain.query(Q, k=4, p=p)
+        assert_array_equal(ind, want_ind)
+        np.testing.assert_allclose(dist, want_dist, rtol=1e-13)
+        radius = want_dist[:, -1]
+        found = tree.query_ball_point(Q, radius, p=p, workers=1)
+        want = plain.query_ball_point(Q, radius, p=p)
+        for got_row, want_row in zip(found, want, strict=True):
+            assert sorted(got_row) == sorted(want_row)
+        counts = tree.query_ball_point(Q, radius, p=p, workers=1, return_length=True)
+        assert_array_equal(counts, [len(row) for row in want])
