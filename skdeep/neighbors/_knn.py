@@ -43,8 +43,9 @@ _PARAMETERS_DOC = f"""
         The search: 'brute' force, scipy's ``cKDTree`` ('kd_tree') or
         scikit-learn's ``BallTree`` ('ball_tree') for the Minkowski metrics
         (p >= 1) on dense data (brute force otherwise), and 'auto': the
-        kd-tree up to 6 features, or 8 for Chebyshev, other powers and
-        50,000 training points or more (measured), brute force beyond. Checked as
+        kd-tree up to 6 features for Euclidean and Manhattan (8 from 50,000
+        training points), 10 for Chebyshev (12) and 12 for other powers
+        (measured), brute force beyond. Checked as
         scikit-learn checks it (a callable metric is refused with 'kd_tree',
         'precomputed' with the trees, 'p' and 'infinity' with 'brute';
         sparse input with a tree warns). Every value returns the same exact

@@ -53,12 +53,17 @@ def minkowski_power(metric: _metrics.Metric) -> float | None:
 
 # 'auto' rule, measured (docs/user_guide/neighbors.rst has the tables): on 2
 # cores, Gaussian data, k=5, 2000 queries, the kd-tree is 1.5-25x faster than
-# brute force up to 6 features for every metric and size; at 8 it wins for
-# Chebyshev at every size, but for Euclidean and Manhattan only from about
-# 50,000 training points (brute force is up to 2x faster below); from 12
-# features brute force is as fast or faster. BallTree was never the fastest.
-_TREE_MAX_FEATURES = 6
-_TREE_MAX_FEATURES_LARGE = 8
+# brute force up to 6 features for every metric and size. Beyond, brute
+# force's matrix product (p = 2) and int16 grid (p = 1) win up to 2x below
+# 50,000 training points at 7-8 features, and from 12 features at any size;
+# Chebyshev's int8 grid wins less (the tree is as fast at 10 features on
+# small sets, and faster from 20,000 points; at 12 from 50,000); other powers
+# have neither (the tree is 1.4-3.5x faster at 12 features). BallTree was
+# never the fastest.
+# The most features for which 'auto' picks the tree, by Minkowski power:
+# (below _LARGE training points, from _LARGE on).
+_TREE_MAX_FEATURES = {1: (6, 8), 2: (6, 8), np.inf: (10, 12)}
+_TREE_MAX_FEATURES_OTHER_POWERS = (12, 12)
 _LARGE = 50_000
 
 
@@ -67,10 +72,8 @@ def choose(n_samples: int, n_features: int, n_neighbors: int, p: float) -> str:
     Minkowski metric of power ``p`` (≥ 1): 'kd_tree' or 'brute'."""
     if n_neighbors >= n_samples // 2:
         return "brute"
-    # At 7-8 features the matrix product (p = 2) and the int16 grid (p = 1)
-    # beat the tree on smaller sets; Chebyshev and other powers do not.
-    large = n_samples >= _LARGE or p not in (1, 2)
-    max_features = _TREE_MAX_FEATURES_LARGE if large else _TREE_MAX_FEATURES
+    small, large = _TREE_MAX_FEATURES.get(p, _TREE_MAX_FEATURES_OTHER_POWERS)
+    max_features = large if n_samples >= _LARGE else small
     return "kd_tree" if n_features <= max_features else "brute"
 
 

@@ -119,17 +119,21 @@ def test_auto_picks_a_tree_for_few_features_and_brute_force_elsewhere(rng):
     assert search(rng.normal(size=(400, 2))) == "kd_tree"
     assert search(rng.normal(size=(400, 784))) == "brute"
     assert search(rng.normal(size=(400, 9))) == "brute"
-    assert search(rng.normal(size=(400, 6))) == "kd_tree"
-    # 7-8 features: a tree for Chebyshev and other powers, and for
-    # Euclidean and Manhattan from 50,000 training points on.
-    for metric in ("euclidean", "manhattan"):
-        assert search(rng.normal(size=(400, 7)), metric=metric) == "brute"
-    assert search(rng.normal(size=(400, 8)), metric="chebyshev") == "kd_tree"
-    assert search(rng.normal(size=(400, 8)), metric="minkowski", p=3) == "kd_tree"
-    large = rng.normal(size=(_trees._LARGE, 8))
+    # The most features for a tree: Euclidean and Manhattan 6 (8 from
+    # 50,000 training points), Chebyshev 10 (12), other powers 12.
+    for metric, most in (("euclidean", 6), ("manhattan", 6), ("chebyshev", 10)):
+        assert search(rng.normal(size=(400, most)), metric=metric) == "kd_tree"
+        assert search(rng.normal(size=(400, most + 1)), metric=metric) == "brute"
+    minkowski_3 = {"metric": "minkowski", "p": 3}
+    assert search(rng.normal(size=(400, 12)), **minkowski_3) == "kd_tree"
+    assert search(rng.normal(size=(400, 13)), **minkowski_3) == "brute"
     y_large = np.zeros(_trees._LARGE)
-    assert KNN().fit(large, y_large)._index.algorithm == "kd_tree"
-    assert KNN().fit(large[:-1], y_large[:-1])._index.algorithm == "brute"
+    for metric, most in (("euclidean", 8), ("chebyshev", 12)):
+        large = rng.normal(size=(_trees._LARGE, most))
+        model = KNN(metric=metric)
+        assert model.fit(large, y_large)._index.algorithm == "kd_tree"
+        assert model.fit(large[:-1], y_large[:-1])._index.algorithm == "brute"
+        assert model.fit(large[:, :-1].copy(), y_large)._index.algorithm == "kd_tree"
     assert search(sp.random(400, 2, density=0.5, format="csr", rng=rng)) == "brute"
     assert search(rng.normal(size=(400, 2)), metric="haversine") == "brute"
     assert search(rng.normal(size=(10, 2)), n_neighbors=5) == "brute"  # k >= n / 2
