@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._fitted_state import check_unfitted
+
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -18,7 +20,7 @@ def check_linear_state(estimator, classifier: bool) -> None:
     state = vars(estimator)
     name = type(estimator).__name__
     if "coef_" not in state:
-        _check_unfitted(name, state, "coef_")
+        check_unfitted(name, state, "coef_")
         return
     n_features = state.get("n_features_in_")
     if type(n_features) is not int or n_features < 1:
@@ -54,16 +56,6 @@ def check_linear_state(estimator, classifier: bool) -> None:
         intercept = _finite_float_array(name, "intercept_", intercept)
         if intercept.shape != coef.shape[:1]:
             raise ValueError(f"{name}.intercept_ must have one value per target.")
-
-
-def _check_unfitted(name: str, state: dict, key: str) -> None:
-    # check_is_fitted deems an estimator fitted by any attribute ending in "_".
-    fitted = sorted(k for k in state if k.endswith("_") and not k.startswith("__"))
-    if fitted:
-        raise ValueError(
-            f"{name} holds the fitted attributes {fitted[:5]} but no {key}; a "
-            "fitted model holds all of its fitted attributes."
-        )
 
 
 def _finite_float_array(name: str, attribute: str, value) -> np.ndarray:

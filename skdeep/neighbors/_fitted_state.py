@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
+from .._fitted_state import check_unfitted
 from . import _distances, _trees
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -26,13 +27,7 @@ def check_neighbors_state(estimator, classifier: bool) -> None:
     state = vars(estimator)
     name = type(estimator).__name__
     if "_index" not in state:
-        # check_is_fitted deems an estimator fitted by any attribute ending in "_".
-        fitted = sorted(k for k in state if k.endswith("_") and not k.startswith("__"))
-        if fitted:
-            raise ValueError(
-                f"{name} holds the fitted attributes {fitted[:5]} but no _index; a "
-                "fitted model holds all of its fitted attributes."
-            )
+        check_unfitted(name, state, "_index")
         return
     n_samples, n_features = state.get("n_samples_fit_"), state.get("n_features_in_")
     for attribute, value in (

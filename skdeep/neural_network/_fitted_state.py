@@ -11,6 +11,7 @@ import numpy as np
 from sklearn.base import is_classifier
 
 from .. import nn
+from .._fitted_state import check_unfitted
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -21,7 +22,7 @@ def check_network_state(estimator) -> None:
     state = vars(estimator)
     name = type(estimator).__name__
     if "network_" not in state:
-        _check_unfitted(name, state, "network_")
+        check_unfitted(name, state, "network_")
         return
     network = state["network_"]
     n_features = state.get("n_features_in_")
@@ -62,16 +63,6 @@ def check_network_state(estimator) -> None:
         raise ValueError(
             f"{name}._loss is a {type(state.get('_loss')).__name__}; its parameters "
             f"give a {expected.__name__}."
-        )
-
-
-def _check_unfitted(name: str, state: dict, key: str) -> None:
-    # check_is_fitted deems an estimator fitted by any attribute ending in "_".
-    fitted = sorted(k for k in state if k.endswith("_") and not k.startswith("__"))
-    if fitted:
-        raise ValueError(
-            f"{name} holds the fitted attributes {fitted[:5]} but no {key}; a "
-            "fitted model holds all of its fitted attributes."
         )
 
 
