@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._fitted_state import check_unfitted
+from .._validation import check_unfitted
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 

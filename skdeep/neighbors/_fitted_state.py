@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
-from .._fitted_state import check_unfitted
+from .._validation import check_unfitted
 from . import _distances, _trees
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))

@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.base import is_classifier
 
 from .. import nn
-from .._fitted_state import check_unfitted
+from .._validation import check_unfitted
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
